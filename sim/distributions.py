@@ -1,0 +1,638 @@
+"""Parameters that are numbers or distributions, each knowing its own theory.
+
+A scenario parameter is a number (`12`), a number with provenance
+(`{value: 12, source: fas_2024_rate}`) or a distribution drawn once per
+replication (`{triangular: [6, 12, 20], source: judgment}`). Every distribution
+samples by inverse CDF from one uniform number, and knows its mean, variance
+and support, so tests can check sampled moments against the analytic ones and
+validation can check a probability's whole support lies in [0, 1].
+
+Drawing by inverse CDF from a uniform that depends only on the replication and
+the parameter's path keeps draws coupled across scenarios and sweep points:
+raising a triangular's mode moves each replication's draw up, never reshuffles.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+JUDGMENT = "judgment"
+_STD = NormalDist()
+
+Source = Annotated[
+    str | list[str] | None,
+    Field(description="Fact id(s) from the facts file backing this value, or 'judgment'."),
+]
+
+
+class _Spec(BaseModel):
+    """Common fields: provenance and a free note."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: ClassVar[str] = ""
+    source: Source = None
+    note: str | None = Field(None, description="Why this value; shown in reports.")
+
+    def sources(self) -> list[str]:
+        if self.source is None:
+            return []
+        return [self.source] if isinstance(self.source, str) else list(self.source)
+
+    @property
+    def random(self) -> bool:
+        return True
+
+    def support(self) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def ppf(self, u: float) -> Any:
+        """The value at cumulative probability u in (0, 1)."""
+        raise NotImplementedError
+
+    def mean(self) -> float:
+        raise NotImplementedError
+
+    def var(self) -> float:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+class Fixed(_Spec):
+    """A single value with its provenance: `{value: 0.12, source: judgment}`."""
+
+    kind: ClassVar[str] = "value"
+    value: float | str
+
+    @property
+    def random(self) -> bool:
+        return False
+
+    def support(self) -> tuple[float, float]:
+        return (self.value, self.value)
+
+    def ppf(self, u: float) -> Any:
+        return self.value
+
+    def mean(self) -> float:
+        return float(self.value)
+
+    def var(self) -> float:
+        return 0.0
+
+    def describe(self) -> str:
+        return f"{self.value:g}" if isinstance(self.value, float) else str(self.value)
+
+
+class Uniform(_Spec):
+    """`{uniform: [low, high]}`."""
+
+    kind: ClassVar[str] = "uniform"
+    uniform: tuple[float, float]
+
+    @model_validator(mode="after")
+    def _order(self) -> Uniform:
+        lo, hi = self.uniform
+        if lo > hi:
+            raise ValueError(f"uniform: low ({lo:g}) is greater than high ({hi:g})")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return self.uniform
+
+    def ppf(self, u: float) -> float:
+        lo, hi = self.uniform
+        return lo + u * (hi - lo)
+
+    def mean(self) -> float:
+        return sum(self.uniform) / 2
+
+    def var(self) -> float:
+        lo, hi = self.uniform
+        return (hi - lo) ** 2 / 12
+
+    def describe(self) -> str:
+        return "uniform({:g}, {:g})".format(*self.uniform)
+
+
+class Triangular(_Spec):
+    """`{triangular: [low, mode, high]}`."""
+
+    kind: ClassVar[str] = "triangular"
+    triangular: tuple[float, float, float]
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        lo, mode, hi = self.triangular
+        if lo > hi:
+            raise ValueError(f"triangular: low ({lo:g}) is greater than high ({hi:g})")
+        if not lo <= mode <= hi:
+            raise ValueError(
+                f"triangular: the mode ({mode:g}) must lie between low ({lo:g}) and high ({hi:g})"
+            )
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return (self.triangular[0], self.triangular[2])
+
+    def ppf(self, u: float) -> float:
+        lo, mode, hi = self.triangular
+        if hi == lo:
+            return lo
+        cut = (mode - lo) / (hi - lo)
+        if u < cut:
+            return lo + math.sqrt(u * (hi - lo) * (mode - lo))
+        return hi - math.sqrt((1 - u) * (hi - lo) * (hi - mode))
+
+    def mean(self) -> float:
+        return sum(self.triangular) / 3
+
+    def var(self) -> float:
+        a, c, b = self.triangular
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+    def describe(self) -> str:
+        return "triangular({:g}, {:g}, {:g})".format(*self.triangular)
+
+
+class NormalArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    mean: float
+    sd: float = Field(gt=0)
+    low: float | None = Field(None, description="Truncate below (optional).")
+    high: float | None = Field(None, description="Truncate above (optional).")
+
+
+class Normal(_Spec):
+    """`{normal: [mean, sd]}` or `{normal: {mean, sd, low, high}}` (bounds truncate)."""
+
+    kind: ClassVar[str] = "normal"
+    normal: NormalArgs
+
+    @field_validator("normal", mode="before")
+    @classmethod
+    def _from_list(cls, v: Any) -> Any:
+        if isinstance(v, list | tuple):
+            if len(v) != 2:
+                raise ValueError("normal takes [mean, sd] or {mean, sd, low, high}")
+            return {"mean": v[0], "sd": v[1]}
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> Normal:
+        n = self.normal
+        if n.low is not None and n.high is not None and n.low > n.high:
+            raise ValueError(f"normal: low ({n.low:g}) is greater than high ({n.high:g})")
+        a, b = self._cdf_bounds()
+        if b - a < 1e-12:
+            raise ValueError("normal: the bounds leave no probability; widen low/high")
+        return self
+
+    def _cdf_bounds(self) -> tuple[float, float]:
+        n = self.normal
+        a = 0.0 if n.low is None else _STD.cdf((n.low - n.mean) / n.sd)
+        b = 1.0 if n.high is None else _STD.cdf((n.high - n.mean) / n.sd)
+        return a, b
+
+    def support(self) -> tuple[float, float]:
+        n = self.normal
+        return (-math.inf if n.low is None else n.low, math.inf if n.high is None else n.high)
+
+    def ppf(self, u: float) -> float:
+        n = self.normal
+        a, b = self._cdf_bounds()
+        p = min(max(a + u * (b - a), 1e-300), 1 - 1e-16)
+        x = n.mean + n.sd * _STD.inv_cdf(p)
+        lo, hi = self.support()
+        return min(max(x, lo), hi)
+
+    def _moments(self) -> tuple[float, float]:
+        n = self.normal
+        alpha = -math.inf if n.low is None else (n.low - n.mean) / n.sd
+        beta = math.inf if n.high is None else (n.high - n.mean) / n.sd
+        z = _STD.cdf(beta) - _STD.cdf(alpha)
+
+        def pdf(x: float) -> float:
+            return 0.0 if math.isinf(x) else _STD.pdf(x)
+
+        def xpdf(x: float) -> float:
+            return 0.0 if math.isinf(x) else x * _STD.pdf(x)
+
+        shift = (pdf(alpha) - pdf(beta)) / z
+        mean = n.mean + n.sd * shift
+        var = n.sd**2 * (1 + (xpdf(alpha) - xpdf(beta)) / z - shift**2)
+        return mean, var
+
+    def mean(self) -> float:
+        return self._moments()[0]
+
+    def var(self) -> float:
+        return self._moments()[1]
+
+    def describe(self) -> str:
+        n = self.normal
+        text = f"normal({n.mean:g}, sd {n.sd:g}"
+        if n.low is not None or n.high is not None:
+            text += f", within [{'' if n.low is None else f'{n.low:g}'}, "
+            text += f"{'' if n.high is None else f'{n.high:g}'}]"
+        return text + ")"
+
+
+class LogNormalArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    median: float = Field(gt=0, description="The median (exp of the log-mean).")
+    sigma: float = Field(gt=0, description="Standard deviation of the logarithm.")
+
+
+class LogNormal(_Spec):
+    """`{lognormal: {median, sigma}}` or `{lognormal: [median, sigma]}`."""
+
+    kind: ClassVar[str] = "lognormal"
+    lognormal: LogNormalArgs
+
+    @field_validator("lognormal", mode="before")
+    @classmethod
+    def _from_list(cls, v: Any) -> Any:
+        if isinstance(v, list | tuple):
+            if len(v) != 2:
+                raise ValueError("lognormal takes [median, sigma] or {median, sigma}")
+            return {"median": v[0], "sigma": v[1]}
+        return v
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+    def ppf(self, u: float) -> float:
+        p = min(max(u, 1e-300), 1 - 1e-16)
+        return self.lognormal.median * math.exp(self.lognormal.sigma * _STD.inv_cdf(p))
+
+    def mean(self) -> float:
+        return self.lognormal.median * math.exp(self.lognormal.sigma**2 / 2)
+
+    def var(self) -> float:
+        s2 = self.lognormal.sigma**2
+        return (math.exp(s2) - 1) * self.lognormal.median**2 * math.exp(s2)
+
+    def describe(self) -> str:
+        return f"lognormal(median {self.lognormal.median:g}, sigma {self.lognormal.sigma:g})"
+
+
+class BetaArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    a: float = Field(gt=0)
+    b: float = Field(gt=0)
+    low: float = Field(0.0, description="Scale the beta to [low, high].")
+    high: float = 1.0
+
+
+class Beta(_Spec):
+    """`{beta: [a, b]}` on [0, 1], or `{beta: {a, b, low, high}}` rescaled."""
+
+    kind: ClassVar[str] = "beta"
+    beta: BetaArgs
+
+    @field_validator("beta", mode="before")
+    @classmethod
+    def _from_list(cls, v: Any) -> Any:
+        if isinstance(v, list | tuple):
+            if len(v) != 2:
+                raise ValueError("beta takes [a, b] or {a, b, low, high}")
+            return {"a": v[0], "b": v[1]}
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> Beta:
+        if self.beta.low > self.beta.high:
+            raise ValueError(
+                f"beta: low ({self.beta.low:g}) is greater than high ({self.beta.high:g})"
+            )
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return (self.beta.low, self.beta.high)
+
+    def ppf(self, u: float) -> float:
+        x = _beta_ppf(self.beta.a, self.beta.b, u)
+        return self.beta.low + (self.beta.high - self.beta.low) * x
+
+    def mean(self) -> float:
+        a, b = self.beta.a, self.beta.b
+        return self.beta.low + (self.beta.high - self.beta.low) * a / (a + b)
+
+    def var(self) -> float:
+        a, b = self.beta.a, self.beta.b
+        scale = (self.beta.high - self.beta.low) ** 2
+        return scale * a * b / ((a + b) ** 2 * (a + b + 1))
+
+    def describe(self) -> str:
+        text = f"beta({self.beta.a:g}, {self.beta.b:g}"
+        if (self.beta.low, self.beta.high) != (0.0, 1.0):
+            text += f", on [{self.beta.low:g}, {self.beta.high:g}]"
+        return text + ")"
+
+
+class ChoiceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    values: list[float | str] = Field(min_length=1)
+    weights: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> ChoiceArgs:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"choice: {len(self.values)} values but {len(self.weights)} weights"
+                )
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("choice: weights must be non-negative and not all zero")
+        return self
+
+
+class Choice(_Spec):
+    """`{choice: [a, b, c]}` (equally likely) or `{choice: {values: [...], weights: [...]}}`."""
+
+    kind: ClassVar[str] = "choice"
+    choice: ChoiceArgs
+
+    @field_validator("choice", mode="before")
+    @classmethod
+    def _from_list(cls, v: Any) -> Any:
+        if isinstance(v, list | tuple):
+            return {"values": list(v)}
+        return v
+
+    def _probs(self) -> list[float]:
+        w = self.choice.weights or [1.0] * len(self.choice.values)
+        total = sum(w)
+        return [x / total for x in w]
+
+    def support(self) -> tuple[float, float]:
+        numeric = [v for v in self.choice.values if not isinstance(v, str)]
+        if len(numeric) != len(self.choice.values):
+            return (math.nan, math.nan)
+        return (min(numeric), max(numeric))
+
+    def ppf(self, u: float) -> Any:
+        acc = 0.0
+        for value, p in zip(self.choice.values, self._probs(), strict=True):
+            acc += p
+            if u < acc:
+                return value
+        return self.choice.values[-1]
+
+    def mean(self) -> float:
+        return sum(float(v) * p for v, p in zip(self.choice.values, self._probs(), strict=True))
+
+    def var(self) -> float:
+        m = self.mean()
+        pairs = zip(self.choice.values, self._probs(), strict=True)
+        return sum(p * (float(v) - m) ** 2 for v, p in pairs)
+
+    def describe(self) -> str:
+        vals = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in self.choice.values)
+        if self.choice.weights:
+            ws = ", ".join(f"{w:g}" for w in self.choice.weights)
+            return f"choice({vals}; weights {ws})"
+        return f"choice({vals})"
+
+
+DISTRIBUTIONS: dict[str, type[_Spec]] = {
+    cls.kind: cls for cls in (Fixed, Uniform, Triangular, Normal, LogNormal, Beta, Choice)
+}
+Spec = _Spec
+
+_PARAM_HELP = (
+    "expected a number or a distribution: {value: x}, {uniform: [low, high]}, "
+    "{triangular: [low, mode, high]}, {normal: [mean, sd]}, {lognormal: [median, sigma]}, "
+    "{beta: [a, b]} or {choice: [...]}"
+)
+
+
+def _kind(v: Any) -> str | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return "number"
+    if isinstance(v, _Spec):
+        return v.kind
+    if isinstance(v, dict):
+        kinds = [k for k in v if k in DISTRIBUTIONS]
+        return kinds[0] if len(kinds) == 1 else None
+    return None
+
+
+def _label_kind(v: Any) -> str | None:
+    if isinstance(v, str):
+        return "label"
+    kind = _kind(v)
+    return kind if kind in ("value", "choice") else None
+
+
+def _as_spec(v: Any) -> _Spec:
+    return Fixed(value=float(v)) if isinstance(v, int | float) else v
+
+
+def _as_label_spec(v: Any) -> _Spec:
+    return Fixed(value=v) if isinstance(v, str) else v
+
+
+def _numeric_only(v: _Spec) -> _Spec:
+    if isinstance(v, Fixed) and isinstance(v.value, str):
+        raise ValueError(f"expected a number, got {v.value!r}")
+    if isinstance(v, Choice) and any(isinstance(x, str) for x in v.choice.values):
+        raise ValueError("choice: expected numbers here")
+    return v
+
+
+def _labels_only(v: _Spec) -> _Spec:
+    if isinstance(v, Fixed) and not isinstance(v.value, str):
+        raise ValueError(f"expected a name, got {v.value!r}")
+    if isinstance(v, Choice) and not all(isinstance(x, str) for x in v.choice.values):
+        raise ValueError("choice: expected names here")
+    return v
+
+
+Param = Annotated[
+    Union[  # noqa: UP007 - the tagged form needs Union
+        Annotated[float, Tag("number")],
+        Annotated[Fixed, Tag("value")],
+        Annotated[Uniform, Tag("uniform")],
+        Annotated[Triangular, Tag("triangular")],
+        Annotated[Normal, Tag("normal")],
+        Annotated[LogNormal, Tag("lognormal")],
+        Annotated[Beta, Tag("beta")],
+        Annotated[Choice, Tag("choice")],
+    ],
+    Discriminator(_kind, custom_error_type="parameter", custom_error_message=_PARAM_HELP),
+    AfterValidator(_as_spec),
+    AfterValidator(_numeric_only),
+]
+"""A numeric parameter: a number or any distribution; after validation always a `Spec`."""
+
+FixedParam = Annotated[
+    Union[  # noqa: UP007
+        Annotated[float, Tag("number")],
+        Annotated[Fixed, Tag("value")],
+    ],
+    Discriminator(
+        lambda v: _kind(v) if _kind(v) in ("number", "value") else None,
+        custom_error_type="fixed_parameter",
+        custom_error_message="expected a number or {value: x, source: ...}; "
+        "a distribution is not allowed here",
+    ),
+    AfterValidator(_as_spec),
+    AfterValidator(_numeric_only),
+]
+"""A numeric value that may carry provenance but may not be random."""
+
+LabelParam = Annotated[
+    Union[  # noqa: UP007
+        Annotated[str, Tag("label")],
+        Annotated[Fixed, Tag("value")],
+        Annotated[Choice, Tag("choice")],
+    ],
+    Discriminator(
+        _label_kind,
+        custom_error_type="label_parameter",
+        custom_error_message="expected a name, {value: name} or {choice: [names]}",
+    ),
+    AfterValidator(_as_label_spec),
+    AfterValidator(_labels_only),
+]
+"""A named setting (such as the US demand) that may be uncertain: a name or a choice."""
+
+
+def labels_of(spec: _Spec) -> list[str]:
+    """Every name a label parameter can take."""
+    if isinstance(spec, Choice):
+        return [str(v) for v in spec.choice.values]
+    return [str(spec.ppf(0.5))]
+
+
+def bounded(low: float, high: float, what: str):
+    """An after-validator: the parameter's whole support must lie in [low, high]."""
+
+    def check(spec: _Spec) -> _Spec:
+        lo, hi = spec.support()
+        if math.isnan(lo) or lo < low or hi > high:
+            span = f"[{low:g}, {high:g}]" if math.isfinite(high) else f"at least {low:g}"
+            if isinstance(spec, Fixed):
+                raise ValueError(f"{what} must be {_in(span)}; got {spec.value:g}")
+            raise ValueError(
+                f"{what} must be {_in(span)}; {spec.describe()} can give values from "
+                f"{lo:g} to {hi:g}" + (" (give low/high bounds)" if math.isinf(hi + lo) else "")
+            )
+        return spec
+
+    return AfterValidator(check)
+
+
+def _in(span: str) -> str:
+    return span if span.startswith("at least") else f"in {span}"
+
+
+Probability = Annotated[Param, bounded(0.0, 1.0, "a probability")]
+Rate = Annotated[Param, bounded(0.0, math.inf, "a rate")]
+NonNegative = Annotated[Param, bounded(0.0, math.inf, "this value")]
+Months = Annotated[Param, bounded(0.0, math.inf, "a delay in months")]
+Share = Annotated[FixedParam, bounded(0.0, 1.0, "a share")]
+
+
+# ---------------------------------------------------------------------------
+# Beta inverse CDF (no SciPy at run time): Lentz's continued fraction for the
+# regularized incomplete beta function, inverted by safeguarded bisection.
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-15:
+            break
+    return h
+
+
+def beta_cdf(a: float, b: float, x: float) -> float:
+    """Regularized incomplete beta I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    ln = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x)
+    front = math.exp(ln + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def _beta_ppf(a: float, b: float, u: float) -> float:
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if beta_cdf(a, b, mid) < u:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+ParamKind = Literal["value", "uniform", "triangular", "normal", "lognormal", "beta", "choice"]
+
+
+def _any_kind(v: Any) -> str | None:
+    return "label" if isinstance(v, str) else _kind(v)
+
+
+def _as_any_spec(v: Any) -> _Spec:
+    if isinstance(v, str):
+        return Fixed(value=v)
+    return _as_spec(v)
+
+
+AnyParam = Annotated[
+    Union[  # noqa: UP007
+        Annotated[float, Tag("number")],
+        Annotated[str, Tag("label")],
+        Annotated[Fixed, Tag("value")],
+        Annotated[Uniform, Tag("uniform")],
+        Annotated[Triangular, Tag("triangular")],
+        Annotated[Normal, Tag("normal")],
+        Annotated[LogNormal, Tag("lognormal")],
+        Annotated[Beta, Tag("beta")],
+        Annotated[Choice, Tag("choice")],
+    ],
+    Discriminator(_any_kind, custom_error_type="parameter", custom_error_message=_PARAM_HELP),
+    AfterValidator(_as_any_spec),
+]
+"""A value a calendar entry sets: a number, a name or a distribution (checked against its target)."""

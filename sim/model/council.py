@@ -1,0 +1,93 @@
+"""The UN Security Council and sanctions pressure.
+
+A draft resolution is put to a vote after a lag; each member with a veto
+(in the scenario: China and Russia) vetoes with its own probability, drawn
+independently for every draft. An adopted resolution raises sanctions pressure
+and, during a freeze, shocks its breakdown hazard. Pressure (0 to 1) erodes
+exponentially as enforcement lapses, faster with evasion help.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+
+class Sanctions:
+    """Pressure as a function of time: exponential decay between jumps."""
+
+    def __init__(self, world):
+        self.world = world
+        self.level = float(world.p["council.sanctions.initial"])
+        self.since = 0.0
+        self.decay = self._decay()
+
+    def _decay(self) -> float:
+        p = self.world.p
+        return p["council.sanctions.decay_per_year"] * (1.0 + p["council.sanctions.evasion"]) / 12.0
+
+    def pressure(self, t: float | None = None) -> float:
+        t = self.world.env.now if t is None else t
+        return self.level * math.exp(-self.decay * (t - self.since))
+
+    def rebase(self) -> None:
+        """Re-anchor at now (a jump, or a new decay rate from now on)."""
+        self.level = self.pressure()
+        self.since = self.world.env.now
+        self.decay = self._decay()
+
+    def add(self, amount: float) -> None:
+        self.rebase()
+        self.level = min(1.0, self.level + amount)
+
+    def relieve(self, amount: float) -> None:
+        self.rebase()
+        self.level = max(0.0, self.level - amount)
+
+    def crossing_below(self, value: float) -> float:
+        """When pressure falls to `value` if nothing else happens (inf if never)."""
+        if self.level <= value:
+            return self.world.env.now
+        if self.decay <= 0.0 or value <= 0.0:
+            return math.inf
+        return self.since + math.log(self.level / value) / self.decay
+
+
+class Council:
+    """Drafts, votes with per-member vetoes, resolutions."""
+
+    def __init__(self, world):
+        self.world = world
+        self.rng = world.streams["council"]
+
+    def draft(self, about: str) -> None:
+        w = self.world
+        w.unsc_drafts += 1
+        w.note("unsc_draft", f"UNSC draft resolution on the {about}")
+        vote = w.env.timeout(w.p["council.vote_lag_months"])
+        vote.callbacks.append(partial(self._vote, about))
+        w.touched()
+
+    def _vote(self, about: str, _event) -> None:
+        w = self.world
+        p = w.p
+        vetoed_by = [
+            member
+            for member in w.plan.members
+            if self.rng.random() < p["council.vetoes." + member]
+        ]
+        if vetoed_by:
+            w.unsc_vetoes += 1
+            who = " and ".join(m.title() for m in vetoed_by)
+            w.note("unsc_veto", f"UNSC draft on the {about} vetoed by {who}", by=vetoed_by)
+        else:
+            w.unsc_resolutions += 1
+            w.happened("unsc_resolution")
+            w.sanctions.add(p["council.sanctions.per_resolution"])
+            w.note(
+                "unsc_resolution",
+                f"UNSC adopts a sanctions resolution on the {about} "
+                f"(pressure now {w.sanctions.pressure():.2f})",
+            )
+            w.deal.shock("unsc_resolution")
+        w.touched()

@@ -1,0 +1,106 @@
+"""A scenario compiled for running: flat parameter paths, facility tables, dated events.
+
+Workers receive a `Plan` (small, picklable) rather than the pydantic scenario, and
+each replication draws its own parameter values from it with `sample`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .dates import Month, parse_date
+from .distributions import Spec
+from .schema import Scenario, leaves
+from .streams import Streams
+
+
+@dataclass(frozen=True)
+class Event:
+    """A compiled calendar entry."""
+
+    key: str
+    label: str
+    at: float | None  # months from the start, for scheduled events
+    when: tuple[str, str, float] | None  # (metric, op, value), for triggers
+    probability: str  # parameter path of its probability
+    sets: tuple[tuple[str, Spec], ...]
+    action: str | None
+    leadership_change: bool
+    once: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    start: Month
+    horizon: int  # months
+    constants: dict
+    random: tuple[tuple[str, Spec], ...]
+    facilities: tuple[str, ...]
+    labels: tuple[str, ...]
+    shares: tuple[float, ...]
+    covered: tuple[bool, ...]
+    binds_all: bool
+    members: tuple[str, ...]
+    scheduled: tuple[Event, ...]
+    triggers: tuple[Event, ...]
+    sampled: tuple[str, ...] = field(default=())
+
+    def sample(self, streams: Streams) -> dict:
+        """This replication's parameter values, by dotted path."""
+        params = dict(self.constants)
+        uniform = streams.param_uniform
+        for path, spec in self.random:
+            params[path] = spec.ppf(uniform(path))
+        return params
+
+
+def compile_plan(scenario: Scenario) -> Plan:
+    """Flatten a validated scenario into what the model reads at run time."""
+    params = leaves(scenario)
+    for key, entry in scenario.calendar.items():
+        params[f"calendar.{key}.probability"] = entry.probability
+    constants = {p: s.ppf(0.5) for p, s in params.items() if not s.random}
+    random = tuple((p, s) for p, s in params.items() if s.random)
+    arsenal = scenario.arsenal
+    names = tuple(arsenal.facilities)
+    declared = {k for k, f in arsenal.facilities.items() if f.declared}
+    covers = scenario.deal.covers
+    if covers == "all":
+        covered = set(names)
+    elif covers == "declared":
+        covered = declared
+    else:
+        covered = set(covers)
+    start = scenario.start_month
+    scheduled, triggers = [], []
+    for key, entry in scenario.calendar.items():
+        event = Event(
+            key=key,
+            label=entry.label or key.replace("_", " "),
+            at=None if entry.at is None else parse_date(entry.at) - start.index,
+            when=None if entry.when is None else (entry.when.metric, entry.when.op, entry.when.value),
+            probability=f"calendar.{key}.probability",
+            sets=tuple(entry.set.items()),
+            action=entry.action,
+            leadership_change=entry.leadership_change,
+            once=entry.once,
+        )
+        (scheduled if event.at is not None else triggers).append(event)
+    scheduled.sort(key=lambda e: e.at)
+    return Plan(
+        name=scenario.name,
+        start=start,
+        horizon=scenario.horizon_months,
+        constants=constants,
+        random=random,
+        facilities=names,
+        labels=tuple(arsenal.facilities[k].label or k for k in names),
+        shares=tuple(arsenal.facilities[k].share.value for k in names),
+        covered=tuple(k in covered for k in names),
+        binds_all=scenario.deal.binds == "all",
+        members=tuple(scenario.council.vetoes),
+        scheduled=tuple(scheduled),
+        triggers=tuple(triggers),
+        sampled=tuple(p for p, _ in random),
+    )

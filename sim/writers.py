@@ -1,0 +1,104 @@
+"""Writing a run's result folder, atomically.
+
+Everything is written into a hidden temporary folder beside the target, then
+renamed into place in one step, so an interrupted run never leaves a folder
+that looks complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .report import markdown
+
+
+def make_run_id(results) -> str:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-seed{results.seed}-n{results.replications}"
+
+
+def write_run(results, out: Path, run_id: str | None = None) -> Path:
+    run_id = run_id or make_run_id(results)
+    parent = out / results.scenario.name
+    parent.mkdir(parents=True, exist_ok=True)
+    final = parent / run_id
+    n = 2
+    while final.exists():
+        final = parent / f"{run_id}-{n}"
+        n += 1
+    tmp = parent / f".tmp-{final.name}-{os.getpid()}"
+    try:
+        tmp.mkdir()
+        summary = results.summary()
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+        (tmp / "report.md").write_text(markdown(summary, final.name))
+        write_table(results.table(), tmp / "replications.csv")
+        write_parquet(results.table(), tmp / "replications.parquet")
+        write_trajectories(results, tmp / "trajectories.npz")
+        write_scenario(results.scenario, tmp / "scenario.yaml", final)
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _column_text(values: np.ndarray) -> list[str]:
+    if values.dtype == object:
+        return [str(v) for v in values]
+    if values.dtype.kind in "iub":
+        return values.astype(np.int64).astype(str).tolist()
+    text = values.astype(float).astype(str)
+    text[np.isnan(values.astype(float))] = ""
+    return text.tolist()
+
+
+def write_table(columns: dict[str, np.ndarray], path: Path) -> None:
+    """A CSV with one row per replication (empty cell: the event did not happen)."""
+    names = list(columns)
+    texts = [_column_text(np.asarray(columns[k])) for k in names]
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(",".join(names) + "\n")
+        f.writelines(",".join(row) + "\n" for row in zip(*texts, strict=True))
+
+
+def write_parquet(columns: dict[str, np.ndarray], path: Path) -> bool:
+    """The same table as Parquet, when pyarrow is installed."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return False
+    table = pa.table({k: (v.tolist() if v.dtype == object else v) for k, v in columns.items()})
+    pq.write_table(table, path)
+    return True
+
+
+def write_trajectories(results, path: Path) -> None:
+    arrays = {
+        "months": results.months,
+        "dates": np.array(results.dates),
+        "freeze_in_force": results.freeze.astype(np.uint8),
+    }
+    arrays.update(results.trajectories)
+    with path.open("wb") as f:
+        np.savez(f, **arrays)
+
+
+def write_scenario(scenario, path: Path, final: Path) -> None:
+    data = dict(scenario.resolved)
+    if isinstance(data.get("facts"), str):
+        data["facts"] = os.path.relpath(data["facts"], final)
+    header = (
+        f"# Scenario '{scenario.name}' as resolved for this run (after extends and --set)\n"
+        f"# from {scenario.path}; content hash {scenario.content_hash()}\n"
+    )
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(header + text)
