@@ -86,17 +86,22 @@ def run(
     file: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
     reps: Annotated[
         int | None,
-        typer.Option("--reps", "-n", min=1, help="Replications (default: the scenario's run.replications)."),
+        typer.Option(
+            "--reps", "-n", min=1, help="Replications (default: the scenario's run.replications)."
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option("--seed", "-s", min=0, help="Seed (default: the scenario's run.seed).")
+        int | None,
+        typer.Option("--seed", "-s", min=0, help="Seed (default: the scenario's run.seed)."),
     ] = None,
     workers: Annotated[
         int | None,
         typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
     ] = None,
     set_: SetOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path("results"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
+        "results"
+    ),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Run a scenario's Monte Carlo replications and write a result folder.
@@ -302,10 +307,16 @@ def schema(
     import json
 
     if facts:
-        from .facts import FactsFile as model
+        from .facts import FactsFile
+
+        doc = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            **FactsFile.model_json_schema(),
+        }
     else:
-        from .schema import Scenario as model
-    doc = {"$schema": "https://json-schema.org/draft/2020-12/schema", **model.model_json_schema()}
+        from .schema import file_schema
+
+        doc = file_schema()
     typer.echo(json.dumps(doc, indent=2))
 
 

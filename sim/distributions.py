@@ -534,7 +534,8 @@ def bounded(low: float, high: float, what: str):
                 raise ValueError(f"{what} must be {_in(span)}; got {spec.value:g}")
             raise ValueError(
                 f"{what} must be {_in(span)}; {spec.describe()} can give values from "
-                f"{lo:g} to {hi:g}" + (" (give low/high bounds)" if math.isinf(hi + lo) else "")
+                f"{lo:g} to {hi:g}"
+                + (" (give it low and high bounds)" if math.isinf(lo) or math.isinf(hi) else "")
             )
         return spec
 
@@ -597,14 +598,28 @@ def beta_cdf(a: float, b: float, x: float) -> float:
 
 
 def _beta_ppf(a: float, b: float, u: float) -> float:
+    """Newton's method on the CDF, kept inside a shrinking bisection bracket."""
+    log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
     lo, hi = 0.0, 1.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if beta_cdf(a, b, mid) < u:
-            lo = mid
+    x = a / (a + b)
+    for _ in range(200):
+        f = beta_cdf(a, b, x) - u
+        if f < 0:
+            lo = x
         else:
-            hi = mid
-    return (lo + hi) / 2
+            hi = x
+        if hi - lo < 1e-14:
+            break
+        log_pdf = log_norm + (a - 1) * math.log(x) + (b - 1) * math.log1p(-x)
+        step = f / math.exp(log_pdf) if log_pdf > -700 else math.inf
+        nxt = x - step
+        if not lo < nxt < hi:
+            nxt = (lo + hi) / 2
+        if abs(nxt - x) < 1e-13:
+            x = nxt
+            break
+        x = nxt
+    return x
 
 
 ParamKind = Literal["value", "uniform", "triangular", "normal", "lognormal", "beta", "choice"]
@@ -635,4 +650,5 @@ AnyParam = Annotated[
     Discriminator(_any_kind, custom_error_type="parameter", custom_error_message=_PARAM_HELP),
     AfterValidator(_as_any_spec),
 ]
-"""A value a calendar entry sets: a number, a name or a distribution (checked against its target)."""
+"""A value a calendar entry sets: a number, a name or a distribution (checked against
+its target by the loader)."""

@@ -65,14 +65,6 @@ def scenario_from_dict(
 
 def _read_chain(path: Path, stack: list[Path]) -> tuple[dict, Origins]:
     resolved = path.resolve()
-    if resolved in stack:
-        chain = " -> ".join(p.name for p in [*stack, resolved])
-        raise ScenarioError.single(
-            f"extends: cycle {chain}",
-            file=str(stack[-1]),
-            path="extends",
-            hint="a scenario cannot extend itself, directly or through others",
-        )
     data, marks = read_yaml(path)
     file = str(path)
     if data is None:
@@ -88,29 +80,38 @@ def _read_chain(path: Path, stack: list[Path]) -> tuple[dict, Origins]:
     parent = data.pop("extends", None)
     if parent is None:
         return data, origins
-    where = origins.get(("extends",), (file, None, None))
+    _, line, col = origins.get(("extends",), (file, None, None))
+    where = {"file": file, "line": line, "column": col, "path": "extends"}
     if not isinstance(parent, str):
-        raise ScenarioError.single(
-            "extends: expected a file name", file=file, line=where[1], path="extends"
-        )
+        raise ScenarioError.single("expected a file name", **where)
     parent_path = path.parent / parent
     if not parent_path.is_file():
         raise ScenarioError.single(
-            f"extends: {parent!r} does not exist (looked for {parent_path})",
-            file=file,
-            line=where[1],
-            column=where[2],
-            path="extends",
+            f"{parent!r} does not exist (looked for {parent_path})",
             hint="the path is relative to the file that extends it",
+            **where,
         )
-    base, base_origins = _read_chain(parent_path, [*stack, resolved])
+    chain = [*stack, resolved]
+    if parent_path.resolve() in chain:
+        names = " -> ".join(p.name for p in [*chain, parent_path.resolve()])
+        raise ScenarioError.single(
+            f"cycle: {names}",
+            hint="a scenario cannot extend itself, directly or through others",
+            **where,
+        )
+    base, base_origins = _read_chain(parent_path, chain)
     for key in _NOT_INHERITED:
         base.pop(key, None)
     return _merge(base, base_origins, data, origins, ())
 
 
 def _merge(base: dict, base_o: Origins, over: dict, over_o: Origins, at: tuple):
-    """Deep-merge `over` onto `base`: mappings merge, anything else replaces, null deletes."""
+    """Deep-merge `over` onto `base`: mappings merge, anything else replaces, null deletes.
+
+    A parameter written as a distribution or `{value: ...}` replaces the inherited
+    one whole (a child's `{uniform: ...}` must not merge with a parent's
+    `{triangular: ...}`); a mapping with only `source`/`note` updates provenance.
+    """
     out = dict(base)
     origins = dict(base_o) if not at else {}
     for key, value in over.items():
@@ -119,7 +120,11 @@ def _merge(base: dict, base_o: Origins, over: dict, over_o: Origins, at: tuple):
             out.pop(key, None)
             _drop(origins, here)
             continue
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if (
+            isinstance(value, dict)
+            and isinstance(out.get(key), dict)
+            and not any(k in DISTRIBUTIONS for k in value)  # a new distribution replaces
+        ):
             out[key], sub = _merge(out[key], {}, value, over_o, here)
             origins.update(sub)
             if here in over_o:
@@ -219,22 +224,51 @@ def _problems(exc: ValidationError, data: dict, origins: Origins, file: str) -> 
             message = f"missing required key {loc[-1]!r}"
             hint = _field_help(loc)
         elif kind == "parameter":
-            value = err.get("input")
-            if isinstance(value, dict):
-                keys = [k for k in value if k not in ("source", "note")]
-                for k in keys:
-                    hint = _did_you_mean(str(k), list(DISTRIBUTIONS))
-                    if hint:
-                        break
-                message = f"{_short(value)} is not a number or a distribution"
-            else:
-                message = f"expected a number or a distribution, got {_short(value)}"
-            hint = hint or err["msg"].removeprefix("expected ")
+            message, hint = _parameter_problem(err.get("input"))
         elif kind.startswith(("float_", "int_", "bool_", "string_", "literal_", "dict_")):
-            message = f"{message.replace('Input should be', 'expected')}, got {_short(err.get('input'))}"
+            message = (
+                f"{message.replace('Input should be', 'expected')}, got {_short(err.get('input'))}"
+            )
         where = _where(loc, origins, file)
         problems.append(Problem(message, path=".".join(map(str, loc)) or None, hint=hint, **where))
-    return problems
+    return _drop_explained(problems)
+
+
+def _drop_explained(problems: list[Problem]) -> list[Problem]:
+    """A key reported missing because it was misspelt needs only the misspelling reported."""
+    misspelt = set()
+    for p in problems:
+        if p.message.startswith("unknown key") and p.hint and p.hint.startswith("did you mean"):
+            parent = p.path.rsplit(".", 1)[0] if p.path and "." in p.path else ""
+            misspelt.add((parent, p.hint.split("'")[1]))
+    kept = []
+    for p in problems:
+        if p.message.startswith("missing required key") and p.path:
+            parent, _, key = p.path.rpartition(".")
+            if (parent, key) in misspelt:
+                continue
+        kept.append(p)
+    return kept
+
+
+def _parameter_problem(value: Any) -> tuple[str, str]:
+    help_text = (
+        "write a number, {value: x}, {uniform: [low, high]}, {triangular: [low, mode, high]}, "
+        "{normal: [mean, sd]}, {lognormal: [median, sigma]}, {beta: [a, b]} or {choice: [...]}"
+    )
+    if not isinstance(value, dict):
+        return f"expected a number or a distribution, got {_short(value)}", help_text
+    kinds = [k for k in value if k in DISTRIBUTIONS]
+    if len(kinds) > 1:
+        return f"give one distribution, not {len(kinds)} ({', '.join(kinds)})", help_text
+    unknown = [str(k) for k in value if k not in ("source", "note")]
+    for key in unknown:
+        hint = _did_you_mean(key, list(DISTRIBUTIONS))
+        if hint:
+            return f"{key!r} is not a distribution", hint
+    if unknown:
+        return f"{unknown[0]!r} is not a distribution", help_text
+    return "no value or distribution given (only source/note)", help_text
 
 
 def _short(value: Any) -> str:
@@ -256,9 +290,9 @@ def _peel(loc: tuple, message: str, data: dict) -> tuple[tuple, str]:
 
 def _get(node: Any, keys: tuple) -> Any:
     for k in keys:
-        if isinstance(node, dict) and k in node:
-            node = node[k]
-        elif isinstance(node, list) and isinstance(k, int) and k < len(node):
+        found = isinstance(node, dict) and k in node
+        found = found or (isinstance(node, list) and isinstance(k, int) and k < len(node))
+        if found:
             node = node[k]
         else:
             return None
@@ -351,7 +385,7 @@ def _check_calendar(scenario: Scenario, data: dict, origins: Origins, file: str)
     params = leaves(scenario)
     settable = [p for p in params if not p.startswith(NOT_SETTABLE_PREFIXES)]
     for key, entry in scenario.calendar.items():
-        for target, value in entry.set.items():
+        for target in entry.set:
             loc = ("calendar", key, "set", target)
             where = _where(loc, origins, file)
             if target not in params:

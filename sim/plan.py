@@ -79,7 +79,9 @@ def compile_plan(scenario: Scenario) -> Plan:
             key=key,
             label=entry.label or key.replace("_", " "),
             at=None if entry.at is None else parse_date(entry.at) - start.index,
-            when=None if entry.when is None else (entry.when.metric, entry.when.op, entry.when.value),
+            when=None
+            if entry.when is None
+            else (entry.when.metric, entry.when.op, entry.when.value),
             probability=f"calendar.{key}.probability",
             sets=tuple(entry.set.items()),
             action=entry.action,

@@ -28,8 +28,9 @@ def headline(summary: dict) -> list[str]:
     horizon = summary["scenario"]["horizon_months"]
     lines = []
     if end:
+        years = horizon // 12
         lines.append(
-            f"Assembled warheads after {horizon // 12} years: median {_interval(m['final_warheads'])}."
+            f"Assembled warheads after {years} years: median {_interval(m['final_warheads'])}."
         )
     lines.append(
         f"Fissile material after {horizon // 12} years (weapons-equivalent): median "
@@ -37,9 +38,7 @@ def headline(summary: dict) -> list[str]:
         f"a year at the median."
     )
     for event in HEADLINE_EVENTS:
-        lines.append(
-            f"P({DESCRIPTIONS[event]}) = {p[event]['p']:.2f} ± {p[event]['mcse']:.2f}."
-        )
+        lines.append(f"P({DESCRIPTIONS[event]}) = {p[event]['p']:.2f} ± {p[event]['mcse']:.2f}.")
     return lines
 
 
@@ -56,7 +55,13 @@ def markdown(summary: dict, run_id: str = "") -> str:
     out += ["", "## Headline", ""]
     out += [f"- {line}" for line in headline(summary)]
 
-    out += ["", "## Outcomes", "", "Per replication; mean ± Monte Carlo standard error, then percentiles.", ""]
+    out += [
+        "",
+        "## Outcomes",
+        "",
+        "Per replication; mean ± Monte Carlo standard error, then percentiles.",
+        "",
+    ]
     out.append("| outcome | mean ± s.e. | sd | p5 | p25 | median | p75 | p95 | n |")
     out.append("|---|---|---|---|---|---|---|---|---|")
     for name, m in summary["metrics"].items():
@@ -71,7 +76,13 @@ def markdown(summary: dict, run_id: str = "") -> str:
     curves = summary["curves"]
     months = curves["months"]
     years = [m for m in months if m > 0 and m % 12 == 0]
-    out += ["", "## Events", "", "Probability by the end of each year, and over the whole horizon ± s.e.", ""]
+    out += [
+        "",
+        "## Events",
+        "",
+        "Probability by the end of each year, and over the whole horizon ± s.e.",
+        "",
+    ]
     head = " | ".join(f"yr {m // 12}" for m in years)
     out.append(f"| event | whole run | {head} |")
     out.append("|---|---|" + "---|" * len(years))
@@ -82,7 +93,13 @@ def markdown(summary: dict, run_id: str = "") -> str:
 
     traj = summary["trajectories"]
     if traj:
-        out += ["", "## Paths", "", "Percentiles across replications at the start and at each year's end.", ""]
+        out += [
+            "",
+            "## Paths",
+            "",
+            "Percentiles across replications at the start and at each year's end.",
+            "",
+        ]
         cols = [name for name in ("warheads", "material") if name in traj]
         head = " | ".join(f"{c} p5 | {c} median | {c} p95" for c in cols)
         out.append(f"| date | {head} | P(freeze in force) | P(deal reached) |")

@@ -12,7 +12,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -115,7 +115,7 @@ def run(
         raise ValueError("seed must be a non-negative integer")
     workers = default_workers() if workers is None else max(1, int(workers))
     plan = compile_plan(scenario)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     clock = time.perf_counter()
     pieces = chunks(reps, workers)
     collected = Collector(plan, reps, trajectories)

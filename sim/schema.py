@@ -272,7 +272,7 @@ class Council(Section):
 
 
 class Trigger(Section):
-    """A condition on the state, checked as it changes: `{metric: warheads, op: '>', value: 100}`."""
+    """A condition on the state, checked as it changes: `{metric: warheads, op: '>', value: 1}`."""
 
     metric: Literal[TRIGGER_METRICS]  # type: ignore[valid-type]
     op: Literal[">", ">=", "<", "<=", "==", "!="]
@@ -431,3 +431,37 @@ NOT_SETTABLE_PREFIXES = (
     "council.sanctions.initial",
     "run.",
 )
+
+
+def file_schema() -> dict:
+    """JSON Schema of a scenario *file*, for editors.
+
+    A file with `extends` is a patch: any subset of keys is fine, unknown keys
+    are still refused. A file without `extends` must be complete. (`name` is
+    always optional: it defaults to the file's stem.)
+    """
+    relaxed = Scenario.model_json_schema()
+    strict = Scenario.model_json_schema(ref_template="#/$defs/Strict{model}")
+    _strip_required(relaxed)
+    strict_root = {k: v for k, v in strict.items() if k != "$defs"}
+    strict_root["required"] = [r for r in strict_root.get("required", []) if r != "name"]
+    defs = relaxed.setdefault("$defs", {})
+    defs.update({f"Strict{k}": v for k, v in strict.get("$defs", {}).items()})
+    defs["StrictScenario"] = strict_root
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **relaxed,
+        "if": {"required": ["extends"]},
+        "then": {},
+        "else": {"$ref": "#/$defs/StrictScenario"},
+    }
+
+
+def _strip_required(node) -> None:
+    if isinstance(node, dict):
+        node.pop("required", None)
+        for value in node.values():
+            _strip_required(value)
+    elif isinstance(node, list):
+        for value in node:
+            _strip_required(value)

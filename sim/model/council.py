@@ -72,9 +72,7 @@ class Council:
         w = self.world
         p = w.p
         vetoed_by = [
-            member
-            for member in w.plan.members
-            if self.rng.random() < p["council.vetoes." + member]
+            member for member in w.plan.members if self.rng.random() < p["council.vetoes." + member]
         ]
         if vetoed_by:
             w.unsc_vetoes += 1
