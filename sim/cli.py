@@ -322,3 +322,7 @@ def schema(
 
 def main() -> None:
     app()
+
+
+# Commands defined in their own modules register themselves on `app` when imported.
+from . import cli_compare, cli_sweep  # noqa: E402, F401

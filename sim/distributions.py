@@ -18,6 +18,7 @@ import math
 from statistics import NormalDist
 from typing import Annotated, Any, ClassVar, Literal, Union
 
+import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -61,6 +62,12 @@ class _Spec(BaseModel):
     def ppf(self, u: float) -> Any:
         """The value at cumulative probability u in (0, 1)."""
         raise NotImplementedError
+
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        """`ppf` over an array of uniforms (vectorized where the formula allows)."""
+        values = [self.ppf(x) for x in u.tolist()]
+        numeric = all(isinstance(v, float | int) for v in values)
+        return np.array(values, dtype=float if numeric else object)
 
     def mean(self) -> float:
         raise NotImplementedError
@@ -118,6 +125,10 @@ class Uniform(_Spec):
         lo, hi = self.uniform
         return lo + u * (hi - lo)
 
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        lo, hi = self.uniform
+        return lo + u * (hi - lo)
+
     def mean(self) -> float:
         return sum(self.uniform) / 2
 
@@ -157,6 +168,15 @@ class Triangular(_Spec):
         if u < cut:
             return lo + math.sqrt(u * (hi - lo) * (mode - lo))
         return hi - math.sqrt((1 - u) * (hi - lo) * (hi - mode))
+
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        lo, mode, hi = self.triangular
+        if hi == lo:
+            return np.full(u.shape, lo)
+        cut = (mode - lo) / (hi - lo)
+        low = lo + np.sqrt(u * (hi - lo) * (mode - lo))
+        high = hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode))
+        return np.where(u < cut, low, high)
 
     def mean(self) -> float:
         return sum(self.triangular) / 3

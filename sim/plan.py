@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .dates import Month, parse_date
 from .distributions import Spec
 from .schema import Scenario, leaves
-from .streams import Streams
+from .streams import Draws
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,9 @@ class Plan:
     triggers: tuple[Event, ...]
     sampled: tuple[str, ...] = field(default=())
 
-    def sample(self, streams: Streams) -> dict:
-        """This replication's parameter values, by dotted path."""
-        params = dict(self.constants)
-        uniform = streams.param_uniform
-        for path, spec in self.random:
-            params[path] = spec.ppf(uniform(path))
-        return params
+    def draws(self, seed: int, start: int, stop: int) -> Draws:
+        """The random numbers replications [start, stop) of a run with `seed` begin with."""
+        return Draws(seed, start, stop, self.random)
 
 
 def compile_plan(scenario: Scenario) -> Plan:

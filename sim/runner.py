@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from .model.replication import FIRSTS, SCALARS, simulate
+from .model.replication import FIRSTS, SCALARS, run_one
 from .plan import Plan, compile_plan
 from .results import Results
 from .schema import Scenario
@@ -44,11 +44,11 @@ def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool =
     freeze = np.empty((n, months), dtype=bool)
     warheads = np.empty((n, months if trajectories else 0), dtype=np.float32)
     material = np.empty((n, months if trajectories else 0), dtype=np.float32)
-    sampled: list[tuple] = []
+    draws = plan.draws(seed, start, stop)
     for j in range(n):
         index = start + j
         try:
-            out = simulate(plan, seed, index)
+            out = run_one(plan, draws, j)
         except Exception as exc:  # pragma: no cover - a bug, surfaced with context
             raise SimulationError(
                 f"replication {index} (seed {seed}) failed: {type(exc).__name__}: {exc}"
@@ -59,7 +59,6 @@ def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool =
         if trajectories:
             warheads[j] = out.warheads
             material[j] = out.material
-        sampled.append(out.sampled)
     return {
         "start": start,
         "stop": stop,
@@ -68,7 +67,7 @@ def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool =
         "freeze": freeze,
         "warheads": warheads,
         "material": material,
-        "sampled": sampled,
+        "sampled": draws.params,
     }
 
 
@@ -163,7 +162,10 @@ class Collector:
         self.freeze = np.empty((reps, plan.horizon + 1), dtype=bool)
         self.warheads = np.empty((reps, months), dtype=np.float32)
         self.material = np.empty((reps, months), dtype=np.float32)
-        self.sampled: list = [None] * reps
+        self.sampled = {
+            path: np.empty(reps, dtype=object if isinstance(spec.ppf(0.5), str) else float)
+            for path, spec in plan.random
+        }
 
     def add(self, part: dict) -> None:
         a, b = part["start"], part["stop"]
@@ -172,15 +174,11 @@ class Collector:
         self.freeze[a:b] = part["freeze"]
         self.warheads[a:b] = part["warheads"]
         self.material[a:b] = part["material"]
-        self.sampled[a:b] = part["sampled"]
+        for path, values in part["sampled"].items():
+            self.sampled[path][a:b] = values
         self.done += b - a
 
     def results(self, scenario, plan, seed, **provenance) -> Results:
-        sampled = {}
-        for k, path in enumerate(plan.sampled):
-            column = [row[k] for row in self.sampled]
-            numeric = all(isinstance(v, int | float) for v in column)
-            sampled[path] = np.array(column, dtype=float if numeric else object)
         return Results(
             scenario=scenario,
             seed=seed,
@@ -190,6 +188,6 @@ class Collector:
             if self.warheads.shape[1]
             else {},
             freeze=self.freeze,
-            sampled=sampled,
+            sampled=self.sampled,
             **provenance,
         )

@@ -46,7 +46,8 @@ def test_deal_probability_is_logistic_around_the_base():
         talks__p_deal__freeze_for_relief=0.12,
         talks__deal_odds={"trust": 2.0, "sanctions": 1.0, "arsenal": -0.5},
     )
-    world = build(compile_plan(scenario), 1, 0)
+    plan = compile_plan(scenario)
+    world = build(plan, plan.draws(1, 0, 1), 0)
     talks = world.talks
     assert talks.p_deal() == pytest.approx(0.12)  # at the starting trust, pressure, arsenal
     talks.trust = talks.trust0 + 0.25

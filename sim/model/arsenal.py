@@ -39,6 +39,8 @@ class Arsenal(Mechanism):
         self.world = world
         self.capacity: list[tuple[float, float]] = [(0.0, self._capacity())]
         self._segments: tuple[list[float], list[float]] | None = None
+        self._share_after = 1.0  # facility share in operation after the last known change
+        self._last_change = 0.0  # time of the last facility change, past or scheduled
         super().__init__(world)
 
     # -- the process: yearly capacity steps
@@ -67,7 +69,16 @@ class Arsenal(Mechanism):
             self.capacity[-1] = (now, cap)
         else:
             self.capacity.append((now, cap))
-        self._segments = None
+        if self._segments is not None and now >= self._last_change:
+            # no facility change pending: extend the cached path instead of rebuilding it
+            times, rates = self._segments
+            if times[-1] == now:
+                rates[-1] = cap * self._share_after
+            else:
+                times.append(now)
+                rates.append(cap * self._share_after)
+        else:
+            self._segments = None
 
     # -- facility status
     def multiplier(self, f: int, t: float) -> float:
@@ -83,6 +94,7 @@ class Arsenal(Mechanism):
             timeline[-1] = (at, mult)
         else:
             timeline.append((at, mult))
+        self._last_change = max(self._last_change, at)
         self._segments = None
 
     def freeze(self, at: float, cheat_fraction: float | None) -> None:
@@ -110,12 +122,14 @@ class Arsenal(Mechanism):
     def segments(self) -> tuple[list[float], list[float]]:
         """Breakpoints and the production rate (per month) from each one on."""
         if self._segments is None:
+            shares = self.shares
+            mults = [timeline[0][1] for timeline in self.timelines]
+            share = sum([s * m for s, m in zip(shares, mults, strict=True)])
             changes = [(t, -1, c) for t, c in self.capacity]
             for f, timeline in enumerate(self.timelines):
-                changes += [(t, f, m) for t, m in timeline]
+                if len(timeline) > 1:
+                    changes += [(t, f, m) for t, m in timeline[1:]]
             changes.sort()
-            shares = self.shares
-            mults = [1.0] * len(shares)
             cap = 0.0
             times: list[float] = []
             rates: list[float] = []
@@ -123,14 +137,15 @@ class Arsenal(Mechanism):
                 if f < 0:
                     cap = value
                 else:
+                    share += shares[f] * (value - mults[f])
                     mults[f] = value
-                rate = cap * sum([s * m for s, m in zip(shares, mults, strict=True)])
                 if times and times[-1] == t:
-                    rates[-1] = rate
+                    rates[-1] = cap * share
                 else:
                     times.append(t)
-                    rates.append(rate)
+                    rates.append(cap * share)
             self._segments = (times, rates)
+            self._share_after = share
         return self._segments
 
     def rate(self, t: float) -> float:

@@ -45,7 +45,8 @@ class Calendar:
         p = w.p
         chance = p[event.probability]
         if chance < 1.0 and self.rng.random() >= chance:
-            w.note("calendar", f"{event.label}: no change (chance was {chance:.0%})")
+            if w.recording:
+                w.note("calendar", f"{event.label}: no change (chance was {chance:.0%})")
             return
         changes = []
         leadership = event.leadership_change
@@ -57,7 +58,8 @@ class Calendar:
             if path == "talks.administration" and value != old:
                 leadership = True
         detail = f" ({'; '.join(changes)})" if changes else ""
-        w.note("calendar", f"{event.label}{detail}", key=event.key)
+        if w.recording:
+            w.note("calendar", f"{event.label}{detail}", key=event.key)
         for path, _ in event.sets:
             w.parameter_changed(path)
         if leadership:

@@ -63,7 +63,8 @@ class Council:
     def draft(self, about: str) -> None:
         w = self.world
         w.unsc_drafts += 1
-        w.note("unsc_draft", f"UNSC draft resolution on the {about}")
+        if w.recording:
+            w.note("unsc_draft", f"UNSC draft resolution on the {about}")
         vote = w.env.timeout(w.p["council.vote_lag_months"])
         vote.callbacks.append(partial(self._vote, about))
         w.touched()
@@ -77,15 +78,17 @@ class Council:
         if vetoed_by:
             w.unsc_vetoes += 1
             who = " and ".join(m.title() for m in vetoed_by)
-            w.note("unsc_veto", f"UNSC draft on the {about} vetoed by {who}", by=vetoed_by)
+            if w.recording:
+                w.note("unsc_veto", f"UNSC draft on the {about} vetoed by {who}", by=vetoed_by)
         else:
             w.unsc_resolutions += 1
             w.happened("unsc_resolution")
             w.sanctions.add(p["council.sanctions.per_resolution"])
-            w.note(
-                "unsc_resolution",
-                f"UNSC adopts a sanctions resolution on the {about} "
-                f"(pressure now {w.sanctions.pressure():.2f})",
-            )
+            if w.recording:
+                w.note(
+                    "unsc_resolution",
+                    f"UNSC adopts a sanctions resolution on the {about} "
+                    f"(pressure now {w.sanctions.pressure():.2f})",
+                )
             w.deal.shock("unsc_resolution")
         w.touched()

@@ -61,13 +61,15 @@ class Deal(Mechanism):
             self.detected = True
             w.cheating_detected += 1
             w.happened("cheating_detected")
-            w.note("cheating_detected", "Inspectors detect covert production")
+            if w.recording:
+                w.note("cheating_detected", "Inspectors detect covert production")
             self.shock("cheating_detected")
         else:
             now = w.now
             if not self.inspectors_here and self.inspectors_at <= now:
                 self.inspectors_here = True
-                w.note("inspectors", "Inspectors arrive")
+                if w.recording:
+                    w.note("inspectors", "Inspectors arrive")
             self.shocks = [(ends, f) for ends, f in self.shocks if ends > now]
 
     def begin(self) -> None:
@@ -93,14 +95,15 @@ class Deal(Mechanism):
         w.sanctions.relieve(p["deal.relief"])
         plan = w.plan
         covered = [lab for lab, c in zip(plan.labels, plan.covered, strict=True) if c]
-        w.note(
-            "deal",
-            f"Freeze agreed: {', '.join(covered) or 'no facility'} covered; covered sites "
-            f"stop by {label(plan.start, shutdown)}; inspectors expected by "
-            f"{label(plan.start, self.inspectors_at)}",
-            cheating=self.cheating,
-        )
-        if self.cheating:
+        if w.recording:
+            w.note(
+                "deal",
+                f"Freeze agreed: {', '.join(covered) or 'no facility'} covered; covered sites "
+                f"stop by {label(plan.start, shutdown)}; inspectors expected by "
+                f"{label(plan.start, self.inspectors_at)}",
+                cheating=self.cheating,
+            )
+        if self.cheating and w.recording:
             w.note(
                 "cheating",
                 f"(hidden) The DPRK keeps sites outside inspection running at "
@@ -118,11 +121,12 @@ class Deal(Mechanism):
         w.freeze_spells[-1][1] = now
         restart = now + p["deal.restart_months"]
         w.arsenal.restart(now, restart)
-        w.note(
-            "collapse",
-            f"Freeze collapses after {now - self.started:.0f} months; "
-            f"facilities restart by {label(w.plan.start, restart)}",
-        )
+        if w.recording:
+            w.note(
+                "collapse",
+                f"Freeze collapses after {now - self.started:.0f} months; "
+                f"facilities restart by {label(w.plan.start, restart)}",
+            )
         w.talks.deal_failed()
         w.posture_changed()
 

@@ -54,13 +54,14 @@ class Provocations(Mechanism):
             w.icbm_launches += icbms
             if others + icbms:
                 start = w.plan.start
-                w.note(
-                    "launches",
-                    f"{others + icbms} missile launch events ({icbms} ICBM) "
-                    f"from {label(start, self.since)} to {label(start, until - 1e-9)}",
-                    launches=others + icbms,
-                    icbm=icbms,
-                )
+                if w.recording:
+                    w.note(
+                        "launches",
+                        f"{others + icbms} missile launch events ({icbms} ICBM) "
+                        f"from {label(start, self.since)} to {label(start, until - 1e-9)}",
+                        launches=others + icbms,
+                        icbm=icbms,
+                    )
         self.since = until
 
     def changed(self) -> None:
@@ -73,12 +74,14 @@ class Provocations(Mechanism):
         if which == _DRAFTING_ICBM:
             w.launches += 1
             w.icbm_launches += 1
-            w.note("icbm", "ICBM launch")
+            if w.recording:
+                w.note("icbm", "ICBM launch")
             w.council.draft("ICBM launch")
         elif which == _TEST:
             w.nuclear_tests += 1
             w.happened("nuclear_test")
-            w.note("nuclear_test", f"Nuclear test (no. {w.nuclear_tests} in this run)")
+            if w.recording:
+                w.note("nuclear_test", f"Nuclear test (no. {w.nuclear_tests} in this run)")
             if self.rng.random() < w.p["council.draft_probability.nuclear_test"]:
                 w.council.draft("nuclear test")
             w.touched()

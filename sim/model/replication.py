@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..plan import Plan
-from ..streams import Streams
+from ..streams import Draws
 from .arsenal import Arsenal
 from .calendar import Calendar, Triggers
 from .council import Council, Sanctions
@@ -61,11 +61,13 @@ class Outcome(NamedTuple):
     events: int  # SimPy events scheduled (a cost measure)
 
 
-def build(plan: Plan, seed: int, index: int, record: bool = False) -> World:
-    streams = Streams(seed, index)
-    params = plan.sample(streams)
-    world = World(plan, params, streams, record)
-    world.sampled = tuple(params[path] for path in plan.sampled)
+def build(plan: Plan, draws: Draws, j: int, record: bool = False) -> World:
+    """Wire replication `draws.start + j`: its parameters, streams and mechanisms."""
+    params = dict(plan.constants)
+    sampled = tuple(values[j] for values in draws.values)
+    params.update(zip(plan.sampled, sampled, strict=True))
+    world = World(plan, params, draws.streams(j), record)
+    world.sampled = sampled
     world.sanctions = Sanctions(world)
     world.arsenal = Arsenal(world)
     world.deal = Deal(world)
@@ -78,11 +80,16 @@ def build(plan: Plan, seed: int, index: int, record: bool = False) -> World:
     return world
 
 
-def simulate(plan: Plan, seed: int, index: int, record: bool = False) -> Outcome:
-    """Run replication `index` of a run with `seed` and return its outcome."""
-    world = build(plan, seed, index, record)
+def run_one(plan: Plan, draws: Draws, j: int, record: bool = False) -> Outcome:
+    """Run replication `draws.start + j` to the horizon and return its outcome."""
+    world = build(plan, draws, j, record)
     world.env.run(until=world.horizon)
     return finish(world)
+
+
+def simulate(plan: Plan, seed: int, index: int, record: bool = False) -> Outcome:
+    """Run replication `index` of a run with `seed` on its own (same numbers as in a run)."""
+    return run_one(plan, plan.draws(seed, index, index + 1), 0, record)
 
 
 def finish(world: World) -> Outcome:

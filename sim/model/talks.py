@@ -72,7 +72,8 @@ class Talks(Mechanism):
         self.state = "open"
         w.happened("talks_opened")
         demand = w.p["talks.us_demand"].replace("_", " ")
-        w.note("talks_open", f"Talks open (US demand: {demand})", why=why)
+        if w.recording:
+            w.note("talks_open", f"Talks open (US demand: {demand})", why=why)
         w.posture_changed()
 
     def p_deal(self) -> float:
@@ -96,26 +97,30 @@ class Talks(Mechanism):
         chance = self.p_deal()
         breakdown = p["talks.p_breakdown." + p["talks.us_demand"]]
         if u < chance:
-            w.note("round", f"Round {w.rounds_held}: agreement", p_deal=round(chance, 3))
+            if w.recording:
+                w.note("round", f"Round {w.rounds_held}: agreement", p_deal=round(chance, 3))
             self.state = "deal"
             w.deal.begin()
             w.posture_changed()
         elif u < chance + (1.0 - chance) * breakdown:
             self.trust = max(0.0, self.trust - p["talks.trust_loss"])
             self.state = "closed"
-            w.note(
-                "talks_break",
-                f"Round {w.rounds_held} ends in breakdown; talks close (trust {self.trust:.2f})",
-                p_deal=round(chance, 3),
-            )
+            if w.recording:
+                w.note(
+                    "talks_break",
+                    f"Round {w.rounds_held} ends in breakdown; talks close "
+                    f"(trust {self.trust:.2f})",
+                    p_deal=round(chance, 3),
+                )
             w.posture_changed()
         else:
             self.trust = min(1.0, self.trust + p["talks.trust_gain"])
-            w.note(
-                "round",
-                f"Round {w.rounds_held}: progress, no deal (trust {self.trust:.2f})",
-                p_deal=round(chance, 3),
-            )
+            if w.recording:
+                w.note(
+                    "round",
+                    f"Round {w.rounds_held}: progress, no deal (trust {self.trust:.2f})",
+                    p_deal=round(chance, 3),
+                )
         w.touched()
 
     def deal_failed(self) -> None:

@@ -24,6 +24,7 @@ class World:
         self.p = params
         self.streams = streams
         self.horizon = float(plan.horizon)
+        self.recording = record  # mechanisms build log text only when it is kept
         self.log: list[tuple[float, str, str, dict]] | None = [] if record else None
         self.first: dict[str, float] = {}
         self.sampled: tuple = ()
