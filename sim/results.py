@@ -1,15 +1,22 @@
-"""Results: every outcome of a run as numpy arrays, aligned by replication.
+"""Results of a run: every outcome as arrays, or (for huge runs) only their statistics.
 
-`scalars[name]` and `firsts[name]` have one value per replication (`firsts` is
-the month an event first happened, NaN if it never did); `trajectories[name]`
-and `freeze` have one row per replication and one column per month of the
-reporting grid (month 0 is the scenario's start). `summary()` aggregates them;
-`save()` writes the result folder; `table()` gives one row per replication.
+`Results`: `scalars[name]` and `firsts[name]` have one value per replication
+(`firsts` is the month an event first happened, NaN if it never did);
+`trajectories[name]` and `freeze` have one row per replication and one column
+per month of the reporting grid (month 0 is the scenario's start). `summary()`
+aggregates them; `save()` writes the result folder; `table()` gives one row
+per replication.
+
+`StreamedResults` (from `sim.run(..., trajectories=False)`) holds the same
+summary computed on the fly and the per-replication table already spooled to
+disk, so memory does not grow with the number of replications.
 """
 
 from __future__ import annotations
 
+import os
 import platform
+import shutil
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,15 +27,12 @@ from .schema import Scenario
 from .version import __version__
 
 
-@dataclass(eq=False)
-class Results:
+@dataclass(eq=False, kw_only=True)
+class _Run:
+    """What every run has: its scenario, seed and provenance."""
+
     scenario: Scenario
     seed: int
-    scalars: dict[str, np.ndarray]
-    firsts: dict[str, np.ndarray]
-    trajectories: dict[str, np.ndarray]
-    freeze: np.ndarray
-    sampled: dict[str, np.ndarray]
     started: str = ""
     wall_seconds: float = 0.0
     workers: int = 1
@@ -36,7 +40,7 @@ class Results:
 
     @property
     def replications(self) -> int:
-        return int(self.freeze.shape[0])
+        raise NotImplementedError
 
     @property
     def months(self) -> np.ndarray:
@@ -68,11 +72,9 @@ class Results:
             **self.extra,
         }
 
-    @cached_property
+    @property
     def _figures(self) -> dict:
-        from .summary import summarize
-
-        return summarize(self)
+        raise NotImplementedError
 
     def summary(self) -> dict:
         """Every figure, the scenario and the provenance: the content of summary.json."""
@@ -92,6 +94,31 @@ class Results:
             "resolved": s.resolved,
         }
 
+    def save(self, out: str | Path = "results", run_id: str | None = None) -> Path:
+        """Write `out/<scenario>/<run-id>/` atomically and return its path."""
+        from .writers import write_run
+
+        return write_run(self, Path(out), run_id)
+
+
+@dataclass(eq=False, kw_only=True)
+class Results(_Run):
+    scalars: dict[str, np.ndarray]
+    firsts: dict[str, np.ndarray]
+    trajectories: dict[str, np.ndarray]
+    freeze: np.ndarray
+    sampled: dict[str, np.ndarray]
+
+    @property
+    def replications(self) -> int:
+        return int(self.freeze.shape[0])
+
+    @cached_property
+    def _figures(self) -> dict:
+        from .summary import summarize
+
+        return summarize(self)
+
     def table(self) -> dict[str, np.ndarray]:
         """One column per sampled parameter and outcome, one row per replication."""
         cols: dict[str, np.ndarray] = {"replication": np.arange(self.replications)}
@@ -108,8 +135,42 @@ class Results:
 
         return pd.DataFrame(self.table()).set_index("replication")
 
-    def save(self, out: str | Path = "results", run_id: str | None = None) -> Path:
-        """Write `out/<scenario>/<run-id>/` atomically and return its path."""
-        from .writers import write_run
+    def write_replications(self, folder: Path) -> None:
+        from .writers import write_parquet, write_table, write_trajectories
 
-        return write_run(self, Path(out), run_id)
+        table = self.table()
+        write_table(table, folder / "replications.csv")
+        write_parquet(table, folder / "replications.parquet")
+        write_trajectories(self, folder / "trajectories.npz")
+
+
+@dataclass(eq=False, kw_only=True)
+class StreamedResults(_Run):
+    figures: dict
+    n: int
+    spool: Path
+
+    @property
+    def replications(self) -> int:
+        return self.n
+
+    @property
+    def _figures(self) -> dict:
+        return self.figures
+
+    def to_pandas(self):
+        """The per-replication table, read back from the spooled CSV (needs pandas)."""
+        import pandas as pd
+
+        return pd.read_csv(self.spool / "replications.csv", index_col="replication")
+
+    def write_replications(self, folder: Path) -> None:
+        """Bring the spooled table in (a hard link when possible); no trajectories were kept."""
+        source, target = self.spool / "replications.csv", folder / "replications.csv"
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+
+    def __del__(self):
+        shutil.rmtree(self.spool, ignore_errors=True)

@@ -1,27 +1,38 @@
 """Running replications: serially or on local processes, in chunks, with progress.
 
 Replication i always gets the i-th child seed, so how the work is split into
-chunks and spread over workers never changes the numbers: results are put back
-in replication order before anything is aggregated.
+chunks and spread over workers never changes a replication's numbers; chunks
+are collected in replication order. With `precision`, batches run until the
+Monte Carlo standard errors of the headline figures are small enough; the
+stopping rule sees only the outcomes, so a seed always stops at the same count.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import numpy as np
 
+from .collect import Memory, Stream
 from .model.replication import FIRSTS, SCALARS, run_one
 from .plan import Plan, compile_plan
-from .results import Results
 from .schema import Scenario
+from .summary import HEADLINE_EVENTS
 
 Progress = Callable[[int, int], None]
+
+#: Figures whose standard error `precision` bounds: probabilities absolutely,
+#: means relative to their size.
+PRECISION_EVENTS = HEADLINE_EVENTS
+PRECISION_METRICS = ("final_warheads", "final_material")
+BATCH = 1000  # adaptive runs and streamed runs move in multiples of this
+STREAM_CHUNK = 1000  # fixed, so streamed statistics do not depend on the worker count
 
 
 class SimulationError(RuntimeError):
@@ -46,12 +57,11 @@ def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool =
     material = np.empty((n, months if trajectories else 0), dtype=np.float32)
     draws = plan.draws(seed, start, stop)
     for j in range(n):
-        index = start + j
         try:
             out = run_one(plan, draws, j)
-        except Exception as exc:  # pragma: no cover - a bug, surfaced with context
+        except Exception as exc:  # a bug, surfaced with the replication that shows it
             raise SimulationError(
-                f"replication {index} (seed {seed}) failed: {type(exc).__name__}: {exc}"
+                f"replication {start + j} (seed {seed}) failed: {type(exc).__name__}: {exc}"
             ) from exc
         scalars[j] = out.scalars
         firsts[j] = out.firsts
@@ -85,10 +95,43 @@ def _work(task: tuple[int, int, int, bool]) -> dict:
     return run_chunk(_PLAN, seed, start, stop, trajectories)
 
 
-def chunks(total: int, workers: int) -> list[tuple[int, int]]:
-    """Split [0, total) into pieces small enough for a smooth progress bar."""
-    size = max(10, min(2000, total // max(1, workers * 25)))
-    return [(a, min(a + size, total)) for a in range(0, total, size)]
+def chunks(start: int, stop: int, size: int) -> list[tuple[int, int]]:
+    return [(a, min(a + size, stop)) for a in range(start, stop, size)]
+
+
+def chunk_size(total: int, workers: int) -> int:
+    """Small enough for a smooth progress bar, large enough to amortize the overheads."""
+    return max(10, min(2000, total // max(1, workers * 25)))
+
+
+class Executor:
+    """Runs chunks in this process or on a pool, yielding them in replication order."""
+
+    def __init__(self, plan: Plan, workers: int):
+        self.plan = plan
+        self.workers = workers
+        self.pool = None
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def map(self, seed: int, pieces: list[tuple[int, int]], trajectories: bool) -> Iterator[dict]:
+        if self.workers == 1 or len(pieces) == 1:
+            for a, b in pieces:
+                yield run_chunk(self.plan, seed, a, b, trajectories)
+            return
+        if self.pool is None:
+            context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+            self.pool = context.Pool(self.workers, _init_worker, (self.plan,))
+        yield from self.pool.imap(_work, [(seed, a, b, trajectories) for a, b in pieces])
+
+    def __exit__(self, kind, value, tb) -> None:
+        if self.pool is not None:
+            if kind is None:
+                self.pool.close()
+            else:
+                self.pool.terminate()
+            self.pool.join()
 
 
 def run(
@@ -99,12 +142,21 @@ def run(
     *,
     progress: Progress | None = None,
     trajectories: bool = True,
-) -> Results:
-    """Run `reps` replications of a scenario and return every outcome.
+    precision: float | None = None,
+    max_reps: int = 1_000_000,
+    spool_dir: str | None = None,
+):
+    """Run replications of a scenario and return every outcome.
 
-    Defaults come from the scenario's `run:` section. `workers=1` runs in this
-    process; more use a local process pool (default: all cores). The numbers do
-    not depend on `workers`.
+    `reps` and `seed` default to the scenario's `run:` section. `workers=1` runs
+    in this process; more use a local process pool (default: all cores); the
+    numbers do not depend on it. `trajectories=False` keeps nothing per
+    replication in memory (statistics on the fly, the table spooled to disk):
+    memory stays flat for runs of millions. With `precision`, replications run
+    in batches until the standard error of every headline probability is at
+    most `precision` and that of the mean warheads and material at most
+    `precision` times the mean (`reps` then sets the first batch; `max_reps`
+    caps the total).
     """
     reps = scenario.run.replications if reps is None else int(reps)
     seed = scenario.run.seed if seed is None else int(seed)
@@ -112,82 +164,54 @@ def run(
         raise ValueError("reps must be at least 1")
     if seed < 0:
         raise ValueError("seed must be a non-negative integer")
+    if precision is not None and not 0 < precision < 1:
+        raise ValueError("precision must be between 0 and 1, e.g. 0.005")
     workers = default_workers() if workers is None else max(1, int(workers))
     plan = compile_plan(scenario)
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    pieces = chunks(reps, workers)
-    collected = Collector(plan, reps, trajectories)
-    if progress:
-        progress(0, reps)
-    if workers == 1 or len(pieces) == 1:
-        for a, b in pieces:
-            collected.add(run_chunk(plan, seed, a, b, trajectories))
+    if precision is not None:
+        reps = max(BATCH, math.ceil(reps / BATCH) * BATCH)
+    sink = Memory(plan, reps, trajectories) if trajectories else Stream(plan, spool_dir)
+    size = STREAM_CHUNK if not trajectories else None
+    done, target = 0, reps
+    with Executor(plan, workers) as executor:
+        while True:
+            pieces = chunks(done, target, size or chunk_size(target - done, workers))
             if progress:
-                progress(collected.done, reps)
-    else:
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        pool = context.Pool(min(workers, len(pieces)), _init_worker, (plan,))
-        try:
-            tasks = [(seed, a, b, trajectories) for a, b in pieces]
-            for part in pool.imap_unordered(_work, tasks):
-                collected.add(part)
+                progress(done, target)
+            for part in executor.map(seed, pieces, trajectories):
+                sink.add(part)
                 if progress:
-                    progress(collected.done, reps)
-            pool.close()
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.join()
-    return collected.results(
+                    progress(sink.n, target)
+            done = target
+            if precision is None:
+                break
+            needed = replications_needed(sink.stats(), precision)
+            if needed <= done or done >= max_reps:
+                break
+            grow = math.ceil(min(needed * 1.1, 4 * done) / BATCH) * BATCH
+            target = min(max_reps, max(done + BATCH, grow))
+    extra = {"precision": precision, "max_reps": max_reps} if precision is not None else {}
+    return sink.results(
         scenario,
-        plan,
         seed,
         started=started.isoformat(timespec="seconds"),
         wall_seconds=time.perf_counter() - clock,
         workers=workers,
+        extra=extra,
     )
 
 
-class Collector:
-    """Puts chunks back in replication order."""
-
-    def __init__(self, plan: Plan, reps: int, trajectories: bool):
-        months = plan.horizon + 1 if trajectories else 0
-        self.plan = plan
-        self.done = 0
-        self.scalars = np.empty((reps, len(SCALARS)))
-        self.firsts = np.empty((reps, len(FIRSTS)))
-        self.freeze = np.empty((reps, plan.horizon + 1), dtype=bool)
-        self.warheads = np.empty((reps, months), dtype=np.float32)
-        self.material = np.empty((reps, months), dtype=np.float32)
-        self.sampled = {
-            path: np.empty(reps, dtype=object if isinstance(spec.ppf(0.5), str) else float)
-            for path, spec in plan.random
-        }
-
-    def add(self, part: dict) -> None:
-        a, b = part["start"], part["stop"]
-        self.scalars[a:b] = part["scalars"]
-        self.firsts[a:b] = part["firsts"]
-        self.freeze[a:b] = part["freeze"]
-        self.warheads[a:b] = part["warheads"]
-        self.material[a:b] = part["material"]
-        for path, values in part["sampled"].items():
-            self.sampled[path][a:b] = values
-        self.done += b - a
-
-    def results(self, scenario, plan, seed, **provenance) -> Results:
-        return Results(
-            scenario=scenario,
-            seed=seed,
-            scalars={name: self.scalars[:, k] for k, name in enumerate(SCALARS)},
-            firsts={name: self.firsts[:, k] for k, name in enumerate(FIRSTS)},
-            trajectories={"warheads": self.warheads, "material": self.material}
-            if self.warheads.shape[1]
-            else {},
-            freeze=self.freeze,
-            sampled=self.sampled,
-            **provenance,
-        )
+def replications_needed(stats: tuple[dict, dict], precision: float) -> int:
+    """How many replications bring every precision figure's standard error within target."""
+    moments, events = stats
+    needed = 0
+    for event in PRECISION_EVENTS:
+        p = events[event]
+        needed = max(needed, math.ceil(p * (1 - p) / precision**2))
+    for name in PRECISION_METRICS:
+        mean, sd, _ = moments[name]
+        if sd > 0:
+            needed = max(needed, math.ceil((sd / (precision * abs(mean))) ** 2) if mean else 10**12)
+    return needed

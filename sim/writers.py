@@ -39,9 +39,7 @@ def write_run(results, out: Path, run_id: str | None = None) -> Path:
         summary = results.summary()
         (tmp / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
         (tmp / "report.md").write_text(markdown(summary, final.name))
-        write_table(results.table(), tmp / "replications.csv")
-        write_parquet(results.table(), tmp / "replications.parquet")
-        write_trajectories(results, tmp / "trajectories.npz")
+        results.write_replications(tmp)
         write_scenario(results.scenario, tmp / "scenario.yaml", final)
         os.rename(tmp, final)
     except BaseException:
@@ -60,13 +58,40 @@ def _column_text(values: np.ndarray) -> list[str]:
     return text.tolist()
 
 
+class TableWriter:
+    """Appends rows to a CSV, block by block, so a big table is never all in memory as text.
+
+    An empty cell means the event did not happen (NaN).
+    """
+
+    BLOCK = 20_000
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._file = path.open("w", encoding="utf-8", newline="")
+        self._header: list[str] | None = None
+
+    def write(self, columns: dict[str, np.ndarray]) -> None:
+        names = list(columns)
+        if self._header is None:
+            self._header = names
+            self._file.write(",".join(names) + "\n")
+        rows = len(next(iter(columns.values())))
+        for a in range(0, rows, self.BLOCK):
+            texts = [_column_text(np.asarray(columns[k][a : a + self.BLOCK])) for k in names]
+            self._file.writelines(",".join(row) + "\n" for row in zip(*texts, strict=True))
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def write_table(columns: dict[str, np.ndarray], path: Path) -> None:
-    """A CSV with one row per replication (empty cell: the event did not happen)."""
-    names = list(columns)
-    texts = [_column_text(np.asarray(columns[k])) for k in names]
-    with path.open("w", encoding="utf-8", newline="") as f:
-        f.write(",".join(names) + "\n")
-        f.writelines(",".join(row) + "\n" for row in zip(*texts, strict=True))
+    """A CSV with one row per replication."""
+    writer = TableWriter(path)
+    try:
+        writer.write(columns)
+    finally:
+        writer.close()
 
 
 def write_parquet(columns: dict[str, np.ndarray], path: Path) -> bool:
