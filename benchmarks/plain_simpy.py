@@ -319,7 +319,8 @@ def main() -> None:
     print(f"{args.reps} replications in {dt:.2f} s: {args.reps / dt:,.0f} replications/s")
     for name, values in out.items():
         p5, p50, p95 = np.percentile(values, [5, 50, 95])
-        print(f"  {name:18s} mean {values.mean():8.2f}  p5 {p5:7.1f}  p50 {p50:7.1f}  p95 {p95:.1f}")
+        mean = values.mean()
+        print(f"  {name:18s} mean {mean:8.2f}  p5 {p5:7.1f}  p50 {p50:7.1f}  p95 {p95:7.1f}")
 
 
 if __name__ == "__main__":
