@@ -103,6 +103,28 @@ def run(
         "results"
     ),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            "--precision",
+            min=1e-6,
+            max=0.5,
+            help="Run batches until every headline probability has a standard error at most "
+            "this, and mean warheads and material at most this fraction of the mean "
+            "(--reps sets the first batch).",
+        ),
+    ] = None,
+    max_reps: Annotated[int, typer.Option("--max-reps", min=1, help="Cap for --precision.")] = (
+        1_000_000
+    ),
+    no_trajectories: Annotated[
+        bool,
+        typer.Option(
+            "--no-trajectories",
+            help="Keep nothing per replication in memory (statistics on the fly, table "
+            "spooled to disk): flat memory for runs of millions; no fan charts.",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario's Monte Carlo replications and write a result folder.
 
@@ -113,6 +135,10 @@ def run(
         sim run scenarios/freeze.yaml --reps 5000 --seed 7 --workers 2
 
         sim run scenarios/stalled.yaml --set arsenal.production_rate=15 --out /tmp/results
+
+        sim run scenarios/freeze.yaml --precision 0.005
+
+        sim run scenarios/stalled.yaml --reps 2000000 --no-trajectories
     """
     with _guard():
         from .loader import load_scenario
@@ -123,7 +149,15 @@ def run(
         try:
             with _progress(quiet) as progress:
                 results = run_scenario(
-                    scenario, reps=reps, seed=seed, workers=workers, progress=progress
+                    scenario,
+                    reps=reps,
+                    seed=seed,
+                    workers=workers,
+                    progress=progress,
+                    trajectories=not no_trajectories,
+                    precision=precision,
+                    max_reps=max_reps,
+                    spool_dir=_spool_dir(out) if no_trajectories else None,
                 )
         except SimulationError as exc:
             _err(f"error: {exc}")
@@ -132,7 +166,22 @@ def run(
         folder = results.save(out)
         if not quiet:
             _print_summary(results.summary())
+        if precision is not None:
+            typer.echo(
+                f"Precision {precision:g} reached with {results.replications:,} replications"
+                if results.replications < max_reps
+                else f"Stopped at --max-reps {max_reps:,} before reaching precision {precision:g}"
+            )
         typer.echo(f"Results: {folder}")
+
+
+def _spool_dir(out: Path) -> str | None:
+    """Spool big tables beside the results, on the same disk, so saving them is a link."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return str(out)
+    except OSError:
+        return None
 
 
 @contextmanager

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
-import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -29,6 +28,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+if TYPE_CHECKING:  # numpy is imported where arrays are drawn, so `sim validate` starts fast
+    import numpy as np
 
 JUDGMENT = "judgment"
 _STD = NormalDist()
@@ -65,6 +67,8 @@ class _Spec(BaseModel):
 
     def ppf_array(self, u: np.ndarray) -> np.ndarray:
         """`ppf` over an array of uniforms (vectorized where the formula allows)."""
+        import numpy as np
+
         values = [self.ppf(x) for x in u.tolist()]
         numeric = all(isinstance(v, float | int) for v in values)
         return np.array(values, dtype=float if numeric else object)
@@ -170,6 +174,8 @@ class Triangular(_Spec):
         return hi - math.sqrt((1 - u) * (hi - lo) * (hi - mode))
 
     def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         lo, mode, hi = self.triangular
         if hi == lo:
             return np.full(u.shape, lo)
