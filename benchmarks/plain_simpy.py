@@ -84,8 +84,14 @@ class Model:
         self.calendar = calendar
         self.start_index = start_index
         self.talks_wakeup = env.event()
-        for proc in (self.production, self.talks, self.launches_process, self.tests_process,
-                     self.deal_process, self.calendar_process):
+        for proc in (
+            self.production,
+            self.talks,
+            self.launches_process,
+            self.tests_process,
+            self.deal_process,
+            self.calendar_process,
+        ):
             env.process(proc())
 
     def posture(self):
@@ -282,13 +288,26 @@ def run(scenario: dict, reps: int, seed: int) -> dict:
     calendar = sorted(
         (month_index(e["at"]) - start, e) for e in scenario.get("calendar", {}).values()
     )
-    out = {k: np.empty(reps) for k in ("final_warheads", "final_material", "missile_launches",
-                                      "nuclear_tests", "unsc_vetoes", "unsc_resolutions",
-                                      "rounds_held", "deals", "months_frozen")}
+    out = {
+        k: np.empty(reps)
+        for k in (
+            "final_warheads",
+            "final_material",
+            "missile_launches",
+            "nuclear_tests",
+            "unsc_vetoes",
+            "unsc_resolutions",
+            "rounds_held",
+            "deals",
+            "months_frozen",
+        )
+    }
     for i in range(reps):
         rng = np.random.default_rng([seed, i])
-        params = {k: sample(rng, scenario[k]) for k in ("arsenal", "talks", "deal",
-                                                         "provocations", "council")}
+        params = {
+            k: sample(rng, scenario[k])
+            for k in ("arsenal", "talks", "deal", "provocations", "council")
+        }
         params["horizon_months"] = horizon
         env = simpy.Environment()
         m = Model(env, rng, params, calendar, start)

@@ -78,8 +78,10 @@ class Memory:
         for k, name in enumerate(SCALARS):
             x = self.scalars[:n, k]
             moments[name] = (float(x.mean()), float(x.std(ddof=1)) if n > 1 else 0.0, n)
-        events = {e: float(np.mean(~np.isnan(self.firsts[:n, FIRSTS.index(c)])))
-                  for e, c in EVENT_OF_FIRST.items()}
+        events = {
+            e: float(np.mean(~np.isnan(self.firsts[:n, FIRSTS.index(c)])))
+            for e, c in EVENT_OF_FIRST.items()
+        }
         events["freeze_in_force_at_end"] = float(self.freeze[:n, -1].mean())
         return moments, events
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from .collect import Memory, Stream
-from .model.replication import FIRSTS, SCALARS, run_one
+from .model.replication import FIRSTS, SCALARS, complete, freeze_row, run_one
 from .plan import Plan, compile_plan
 from .schema import Scenario
 from .summary import HEADLINE_EVENTS
@@ -50,25 +50,27 @@ def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool =
     """Replications [start, stop) as arrays, one row per replication."""
     n = stop - start
     months = plan.horizon + 1
-    scalars = np.empty((n, len(SCALARS)))
     firsts = np.empty((n, len(FIRSTS)))
-    freeze = np.empty((n, months), dtype=bool)
-    warheads = np.empty((n, months if trajectories else 0), dtype=np.float32)
-    material = np.empty((n, months if trajectories else 0), dtype=np.float32)
+    freeze = np.zeros((n, months), dtype=bool)
     draws = plan.draws(seed, start, stop)
+    parts = []
     for j in range(n):
         try:
-            out = run_one(plan, draws, j)
+            part = run_one(plan, draws, j)
         except Exception as exc:  # a bug, surfaced with the replication that shows it
             raise SimulationError(
                 f"replication {start + j} (seed {seed}) failed: {type(exc).__name__}: {exc}"
             ) from exc
-        scalars[j] = out.scalars
-        firsts[j] = out.firsts
-        freeze[j] = out.freeze
-        if trajectories:
-            warheads[j] = out.warheads
-            material[j] = out.material
+        parts.append(part)
+        firsts[j] = part.firsts
+        if part.spells:
+            freeze[j] = freeze_row(part.spells, plan.horizon)
+    warheads, material = complete(plan, parts)
+    scalars = np.array([part.scalars for part in parts], dtype=float).reshape(n, len(SCALARS))
+    if trajectories:
+        warheads, material = warheads.astype(np.float32), material.astype(np.float32)
+    else:
+        warheads = material = np.empty((n, 0), dtype=np.float32)
     return {
         "start": start,
         "stop": stop,

@@ -10,8 +10,8 @@ at the assembly rate but never above material:
 
     W(t) = a*t + min(W0, min over s <= t of (M(s) - a*s))
 
-which is exact for a piecewise-linear M and is what `warheads` and
-`trajectory` evaluate.
+which is exact for a piecewise-linear M and is what `warheads` and `paths`
+evaluate.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ import math
 
 import numpy as np
 
-from .clock import Mechanism
+#: padding for the knots of shorter paths when paths are stacked; beyond any horizon
+_FAR = 1e9
 
 
-class Arsenal(Mechanism):
+class Arsenal:
     """Production path of every facility, material and warheads at any time."""
 
     def __init__(self, world):
@@ -41,22 +42,28 @@ class Arsenal(Mechanism):
         self._segments: tuple[list[float], list[float]] | None = None
         self._share_after = 1.0  # facility share in operation after the last known change
         self._last_change = 0.0  # time of the last facility change, past or scheduled
-        super().__init__(world)
+        self._cursor: tuple | None = None  # where the last walk along the path stopped
+        self.env = world.env
+        self.process = self.env.process(self._run())
 
     # -- the process: yearly capacity steps
+    def _run(self):
+        env = self.env
+        horizon = self.world.horizon
+        while True:
+            due = 12.0 * (self.year + 1)
+            if due >= horizon:
+                return
+            yield env.timeout(due - env.now)
+            self.year += 1
+            self._step()
+
     def _capacity(self) -> float:
         """Weapons-equivalent per month with every facility at full output."""
         p = self.world.p
         growth = (1.0 + p["arsenal.growth"]) ** self.year
         drag = 1.0 - p["arsenal.sanctions_drag"] * self.world.sanctions.pressure()
         return p["arsenal.production_rate"] * growth * drag / 12.0
-
-    def deadline(self) -> float:
-        return 12.0 * (self.year + 1)
-
-    def fire(self, which: int) -> None:
-        self.year += 1
-        self._step()
 
     def changed(self) -> None:
         """A production parameter was set: a new capacity from now (no need to wake)."""
@@ -152,29 +159,36 @@ class Arsenal(Mechanism):
         times, rates = self.segments()
         return rates[bisect.bisect_right(times, t) - 1]
 
-    def material(self, t: float) -> float:
-        times, rates = self.segments()
-        m = self.m0
-        for i, t0 in enumerate(times):
-            if t <= t0:
-                break
-            t1 = times[i + 1] if i + 1 < len(times) else math.inf
-            m += rates[i] * (min(t, t1) - t0)
-        return m
+    def _at(self, t: float) -> tuple[float, float]:
+        """Material at t, and the running minimum of W0 and M(s) - a*s over s <= t.
 
-    def warheads(self, t: float) -> float:
+        Queries move forward in time (rounds, triggers), so the walk along the
+        path resumes from where the last one stopped (a cursor on the current
+        path); a changed path starts again from the beginning.
+        """
         times, rates = self.segments()
         a = self.assembly
-        best = self.w0
-        m = self.m0
-        for i, t0 in enumerate(times):
-            if t0 > t:
-                break
-            best = min(best, m - a * t0)
-            t1 = times[i + 1] if i + 1 < len(times) else math.inf
-            m += rates[i] * (min(t, t1) - t0)
-        best = min(best, m - a * t)
-        return min(a * t + best, m)
+        cursor = self._cursor
+        if cursor is not None and cursor[0] is times and times[cursor[1]] <= t:
+            _, i, m, best = cursor
+        else:
+            i, m, best = 0, self.m0, self.w0
+        last = len(times) - 1
+        while i < last and times[i + 1] <= t:
+            best = min(best, m - a * times[i])
+            m += rates[i] * (times[i + 1] - times[i])
+            i += 1
+        self._cursor = (times, i, m, best)
+        best = min(best, m - a * times[i])
+        m += rates[i] * (t - times[i])
+        return m, min(best, m - a * t)
+
+    def material(self, t: float) -> float:
+        return self._at(t)[0]
+
+    def warheads(self, t: float) -> float:
+        m, best = self._at(t)
+        return min(self.assembly * t + best, m)
 
     def crossing(self, metric: str, value: float, after: float) -> float:
         """First time after `after` that material or warheads exceed `value`, as now known."""
@@ -191,24 +205,42 @@ class Arsenal(Mechanism):
                 lo = mid
         return hi
 
-    def trajectory(self, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Warheads and material at each grid time (months from the start, ascending)."""
+    def path(self) -> tuple[float, float, float, list[float], list[float]]:
+        """What `paths` needs: initial material and warheads, assembly rate, knots and rates."""
         times, rates = self.segments()
-        t = np.array(times)
-        r = np.array(rates)
-        cum = np.empty(len(t) + 1)
-        cum[0] = self.m0
-        np.cumsum(r[:-1] * np.diff(t), out=cum[1:-1])
-        cum[1:-1] += self.m0
-        end = max(grid[-1], t[-1])
-        cum[-1] = cum[-2] + r[-1] * (end - t[-1])
-        knots = np.append(t, end)
-        material = np.interp(grid, knots, cum)
-        # W(t) = a*t + min(W0, min over s <= t of M(s) - a*s): the minimum of this
-        # piecewise-linear function is reached at a knot or at t itself.
-        a = self.assembly
-        low_grid = np.minimum.accumulate(material - a * grid)
-        low_knots = np.minimum.accumulate(cum[:-1] - a * t)
-        low = np.minimum(low_grid, low_knots[np.searchsorted(t, grid, side="right") - 1])
-        warheads = np.minimum(a * grid + np.minimum(low, self.w0), material)
-        return warheads, material
+        return (self.m0, self.w0, self.assembly, times, rates)
+
+
+def paths(rows: list[tuple], grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Warheads and material on the grid (months) for many production paths at once.
+
+    Each row's figures depend only on that row: running sums and minima are
+    sequential along the row, so stacking rows of different lengths (padding
+    with far-away knots) never changes a number, and a replication gives the
+    same path alone or in any chunk.
+    """
+    n = len(rows)
+    k = max(len(row[3]) for row in rows)
+    knots = np.full((n, k), _FAR)
+    rates = np.zeros((n, k))
+    for i, (_, _, _, times, values) in enumerate(rows):
+        knots[i, : len(times)] = times
+        rates[i, : len(values)] = values
+    m0 = np.array([row[0] for row in rows])[:, None]
+    w0 = np.array([row[1] for row in rows])[:, None]
+    a = np.array([row[2] for row in rows])[:, None]
+    cum = np.empty((n, k))
+    cum[:, :1] = m0
+    np.cumsum(rates[:, :-1] * np.diff(knots, axis=1), axis=1, out=cum[:, 1:])
+    cum[:, 1:] += m0
+    at = (knots[:, None, :] <= grid[None, :, None]).sum(axis=2) - 1  # the knot before each month
+    material = np.take_along_axis(cum, at, 1) + np.take_along_axis(rates, at, 1) * (
+        grid - np.take_along_axis(knots, at, 1)
+    )
+    # W(t) = a*t + min(W0, min over s <= t of M(s) - a*s); the minimum of this piecewise-
+    # linear function is reached at a knot or at t itself.
+    low_grid = np.minimum.accumulate(material - a * grid, axis=1)
+    low_knots = np.minimum.accumulate(cum - a * knots, axis=1)
+    low = np.minimum(low_grid, np.take_along_axis(low_knots, at, 1))
+    warheads = np.minimum(a * grid + np.minimum(low, w0), material)
+    return warheads, material

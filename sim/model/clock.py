@@ -17,43 +17,32 @@ from collections.abc import Generator
 
 import simpy
 
-from ..streams import exponential
-
 INF = math.inf
 
 
-class Clock:
-    """The remaining exponential budget of one event type."""
-
-    __slots__ = ("left", "rng")
-
-    def __init__(self, rng):
-        self.rng = rng
-        self.left = exponential(rng)
-
-    def renew(self) -> None:
-        self.left = exponential(self.rng)
-
-
 class Mechanism:
-    """A SimPy process that waits on hazard clocks and on scheduled deadlines.
+    """A SimPy process waiting on two hazard clocks and on scheduled deadlines.
 
-    Subclasses give `rates()` (per month, one per clock), optionally
-    `deadline()` (the next scheduled change, in model time) and `fire(k)` (k is
-    the clock index, or -1 for the deadline). They call `changed()` when
-    something they read has changed, from anywhere in the model.
+    Every random mechanism here has two kinds of random event (talks: opening,
+    round; deal: breakdown, detection; provocations: ICBM launch, test), so the
+    loop is written for exactly two clocks, k = 0 and 1. Subclasses give
+    `rates()` (per month), optionally `deadline()` (the next scheduled change,
+    in model time) and `fire(k)` (k = -1 for the deadline). They call
+    `changed()` when something they read has changed, from anywhere in the model.
     """
 
-    clocks: tuple[Clock, ...] = ()
-
-    def __init__(self, world):
+    def __init__(self, world, rng):
         self.world = world
         self.env = world.env
+        self.rng = rng
+        self.left0 = -math.log(1.0 - rng.random())  # remaining exponential budgets
+        self.left1 = -math.log(1.0 - rng.random())
         self._interrupted = False
+        self._idle = None  # the event an idle process waits on; triggered to wake it
         self.process = self.env.process(self._run())
 
-    def rates(self) -> tuple[float, ...]:
-        return ()
+    def rates(self) -> tuple[float, float]:
+        return (0.0, 0.0)
 
     def deadline(self) -> float:
         return INF
@@ -62,8 +51,17 @@ class Mechanism:
         raise NotImplementedError
 
     def changed(self) -> None:
-        """Wake the process so it re-reads its rates (no-op if it is the one running)."""
+        """Wake the process so it re-reads its rates (no-op if it is the one running).
+
+        An idle process is woken by triggering its idle event (cheap); one
+        waiting on a timeout has to be interrupted.
+        """
         if self._interrupted or self.env.active_process is self.process:
+            return
+        idle = self._idle
+        if idle is not None:
+            if not idle.triggered:
+                idle.succeed()
             return
         if self.process.is_alive:
             self._interrupted = True
@@ -71,37 +69,48 @@ class Mechanism:
 
     def _run(self) -> Generator:
         env = self.env
-        clocks = self.clocks
         horizon = self.world.horizon
-        never = self.world.never
+        timeout = env.timeout
+        event = env.event
+        rates, deadline, fire = self.rates, self.deadline, self.fire
+        rand = self.rng.random
+        log = math.log
         while True:
-            rates = self.rates()
+            r0, r1 = rates()
             now = env.now
-            wait, which = INF, None
-            for k, rate in enumerate(rates):
-                if rate > 0.0:
-                    w = clocks[k].left / rate
-                    if w < wait:
-                        wait, which = w, k
-            due = self.deadline() - now
+            w0 = self.left0 / r0 if r0 > 0.0 else INF
+            w1 = self.left1 / r1 if r1 > 0.0 else INF
+            wait, which = (w0, 0) if w0 <= w1 else (w1, 1)
+            due = deadline() - now
             if due < wait:
-                wait, which = max(due, 0.0), -1
+                wait, which = (due if due > 0.0 else 0.0), -1
             try:
-                if now + wait >= horizon:
-                    yield never  # nothing more happens before the end of the run
+                if now + wait >= horizon:  # nothing happens before the end unless woken
+                    self._idle = event()
+                    yield self._idle
+                    self._idle = None
+                    woken = True
                 else:
-                    yield env.timeout(wait)
+                    yield timeout(wait)
+                    woken = False
             except simpy.Interrupt:
+                woken = True
                 self._interrupted = False
+            if woken:
                 spent = env.now - now
                 if spent > 0.0:
-                    for clock, rate in zip(clocks, rates, strict=False):
-                        clock.left = max(clock.left - rate * spent, 0.0)
+                    if r0 > 0.0:
+                        self.left0 = max(self.left0 - r0 * spent, 0.0)
+                    if r1 > 0.0:
+                        self.left1 = max(self.left1 - r1 * spent, 0.0)
                 continue
             spent = env.now - now
-            for k, (clock, rate) in enumerate(zip(clocks, rates, strict=False)):
-                if k == which:
-                    clock.renew()
-                elif rate > 0.0:
-                    clock.left = max(clock.left - rate * spent, 0.0)
-            self.fire(which)
+            if which == 0:
+                self.left0 = -log(1.0 - rand())
+            elif r0 > 0.0:
+                self.left0 = max(self.left0 - r0 * spent, 0.0)
+            if which == 1:
+                self.left1 = -log(1.0 - rand())
+            elif r1 > 0.0:
+                self.left1 = max(self.left1 - r1 * spent, 0.0)
+            fire(which)

@@ -14,15 +14,13 @@ from __future__ import annotations
 import math
 
 from ..dates import label
-from .clock import Clock, Mechanism
+from .clock import Mechanism
 
 _BREAKDOWN, _DETECTION = 0, 1
 
 
 class Deal(Mechanism):
     def __init__(self, world):
-        self.rng = world.streams["deal"]
-        self.clocks = (Clock(self.rng), Clock(self.rng))
         self.in_force = False
         self.started = 0.0
         self.cheating = False
@@ -30,7 +28,7 @@ class Deal(Mechanism):
         self.inspectors_at = math.inf
         self.inspectors_here = False
         self.shocks: list[tuple[float, float]] = []  # (ends, factor)
-        super().__init__(world)
+        super().__init__(world, world.streams["deal"])
 
     def rates(self) -> tuple[float, float]:
         if not self.in_force:

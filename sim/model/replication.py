@@ -9,7 +9,7 @@ import numpy as np
 
 from ..plan import Plan
 from ..streams import Draws
-from .arsenal import Arsenal
+from .arsenal import Arsenal, paths
 from .calendar import Calendar, Triggers
 from .council import Council, Sanctions
 from .deal import Deal
@@ -51,14 +51,31 @@ FIRSTS = (
 
 
 class Outcome(NamedTuple):
-    scalars: tuple[float, ...]
-    firsts: tuple[float, ...]
+    scalars: tuple[float, ...]  # in the order of SCALARS
+    firsts: tuple[float, ...]  # in the order of FIRSTS
     warheads: np.ndarray  # monthly, float32
     material: np.ndarray
     freeze: np.ndarray  # monthly, bool: a freeze in force
     sampled: tuple  # this replication's draws of the random parameters
     log: list | None  # the event log, when requested
     events: int  # SimPy events scheduled (a cost measure)
+
+
+class Partial(NamedTuple):
+    """A replication run to its horizon, before its production path is evaluated.
+
+    Paths are evaluated for a whole chunk at once (`arsenal.paths`), which is
+    much cheaper than one by one; the arsenal figures of `scalars` (the first
+    three) are filled in then.
+    """
+
+    scalars: list[float]
+    firsts: tuple[float, ...]
+    spells: list[list[float]]  # [start, end) of each freeze
+    path: tuple
+    sampled: tuple
+    log: list | None
+    events: int
 
 
 def build(plan: Plan, draws: Draws, j: int, record: bool = False) -> World:
@@ -80,34 +97,22 @@ def build(plan: Plan, draws: Draws, j: int, record: bool = False) -> World:
     return world
 
 
-def run_one(plan: Plan, draws: Draws, j: int, record: bool = False) -> Outcome:
-    """Run replication `draws.start + j` to the horizon and return its outcome."""
+def run_one(plan: Plan, draws: Draws, j: int, record: bool = False) -> Partial:
+    """Run replication `draws.start + j` to the horizon."""
     world = build(plan, draws, j, record)
     world.env.run(until=world.horizon)
     return finish(world)
 
 
-def simulate(plan: Plan, seed: int, index: int, record: bool = False) -> Outcome:
-    """Run replication `index` of a run with `seed` on its own (same numbers as in a run)."""
-    return run_one(plan, plan.draws(seed, index, index + 1), 0, record)
-
-
-def finish(world: World) -> Outcome:
+def finish(world: World) -> Partial:
     horizon = world.horizon
     world.provocations.close_stretch(horizon)
-    grid = np.arange(world.plan.horizon + 1, dtype=float)
-    warheads, material = world.arsenal.trajectory(grid)
-    freeze = np.zeros(grid.shape, dtype=bool)
-    months_frozen = 0.0
-    for start, end in world.freeze_spells:
-        freeze |= (grid >= start) & (grid < end)
-        months_frozen += min(end, horizon) - start
     w = world
-    years = horizon / 12.0
-    scalars = (
-        float(warheads[-1]),
-        float(material[-1]),
-        float((material[-1] - material[0]) / years),
+    months_frozen = sum(min(end, horizon) - start for start, end in w.freeze_spells)
+    scalars = [
+        math.nan,  # final_warheads, final_material, material_per_year: see `complete`
+        math.nan,
+        math.nan,
         months_frozen,
         w.rounds_held,
         w.deals,
@@ -122,17 +127,46 @@ def finish(world: World) -> Outcome:
         w.cheating_detected,
         w.sanctions.pressure(horizon),
         w.talks.trust,
-    )
+    ]
     firsts = tuple(w.first.get(name, math.nan) for name in FIRSTS)
     if w.log is not None:
         w.log.sort(key=lambda entry: entry[0])
+    return Partial(
+        scalars, firsts, w.freeze_spells, w.arsenal.path(), w.sampled, w.log, next(w.env._eid)
+    )
+
+
+def freeze_row(spells: list[list[float]], months: int) -> np.ndarray:
+    """True at each grid month (0..months) that falls inside a freeze [start, end)."""
+    row = np.zeros(months + 1, dtype=bool)
+    for start, end in spells:
+        row[math.ceil(start) : months + 1 if end == math.inf else math.ceil(end)] = True
+    return row
+
+
+def complete(plan: Plan, parts: list[Partial]) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate the chunk's production paths and fill in the arsenal figures."""
+    grid = np.arange(plan.horizon + 1, dtype=float)
+    warheads, material = paths([part.path for part in parts], grid)
+    years = plan.horizon / 12.0
+    for i, part in enumerate(parts):
+        part.scalars[0] = float(warheads[i, -1])
+        part.scalars[1] = float(material[i, -1])
+        part.scalars[2] = float((material[i, -1] - material[i, 0]) / years)
+    return warheads, material
+
+
+def simulate(plan: Plan, seed: int, index: int, record: bool = False) -> Outcome:
+    """Run replication `index` of a run with `seed` on its own (same numbers as in a run)."""
+    part = run_one(plan, plan.draws(seed, index, index + 1), 0, record)
+    warheads, material = complete(plan, [part])
     return Outcome(
-        scalars,
-        firsts,
-        warheads.astype(np.float32),
-        material.astype(np.float32),
-        freeze,
-        w.sampled,
-        w.log,
-        next(w.env._eid),
+        tuple(part.scalars),
+        part.firsts,
+        warheads[0].astype(np.float32),
+        material[0].astype(np.float32),
+        freeze_row(part.spells, plan.horizon),
+        part.sampled,
+        part.log,
+        part.events,
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from .clock import Clock, Mechanism
+from .clock import Mechanism
 
 _OPEN, _ROUND = 0, 1
 
@@ -41,15 +41,13 @@ class Talks(Mechanism):
     """closed -> open -> (deal | closed); while a deal holds the talks are in 'deal'."""
 
     def __init__(self, world):
-        self.rng = world.streams["talks"]
-        self.clocks = (Clock(self.rng), Clock(self.rng))
         self.state = "closed"
         p = world.p
         self.trust = float(p["talks.initial_trust"])
         self.trust0 = self.trust
         self.pressure0 = world.sanctions.pressure()
         self.warheads0 = max(world.arsenal.w0, 1.0)
-        super().__init__(world)
+        super().__init__(world, world.streams["talks"])
 
     def rates(self) -> tuple[float, float]:
         p = self.world.p

@@ -19,7 +19,6 @@ class World:
 
     def __init__(self, plan: Plan, params: dict, streams: Streams, record: bool = False):
         self.env = simpy.Environment()
-        self.never = self.env.event()  # yielded by processes with nothing left to do
         self.plan = plan
         self.p = params
         self.streams = streams
@@ -68,7 +67,7 @@ class World:
             self.first[event] = self.env.now
 
     def posture_changed(self) -> None:
-        self.provocations.changed()
+        self.provocations.posture_changed()
         self.touched()
 
     def touched(self) -> None:

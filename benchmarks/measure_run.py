@@ -1,0 +1,68 @@
+"""Run one scenario in a fresh process and print timing and memory figures as JSON.
+
+Used by benchmarks/run.py so that every measurement starts from a clean
+process (peak memory is the process's own high-water mark).
+
+    python benchmarks/measure_run.py SCENARIO REPS WORKERS [--stream] [--save DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+
+import numpy as np
+
+import sim
+
+
+def retained_bytes(results) -> int:
+    """Bytes of per-replication arrays a `Results` keeps."""
+    total = results.freeze.nbytes
+    for group in (results.scalars, results.firsts, results.trajectories, results.sampled):
+        total += sum(np.asarray(v).nbytes for v in group.values())
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenario")
+    parser.add_argument("reps", type=int)
+    parser.add_argument("workers", type=int)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stream", action="store_true", help="run with trajectories=False")
+    parser.add_argument("--save", help="also write the result folder here")
+    args = parser.parse_args()
+    scenario = sim.load_scenario(args.scenario)
+    t0 = time.perf_counter()
+    results = sim.run(
+        scenario,
+        reps=args.reps,
+        seed=args.seed,
+        workers=args.workers,
+        trajectories=not args.stream,
+        spool_dir=args.save,
+    )
+    wall = time.perf_counter() - t0
+    out = {
+        "reps": args.reps,
+        "workers": args.workers,
+        "seconds": wall,
+        "reps_per_s": args.reps / wall,
+    }
+    if not args.stream:
+        out["retained_bytes_per_rep"] = retained_bytes(results) / args.reps
+    if args.save:
+        t1 = time.perf_counter()
+        results.save(args.save)
+        out["save_seconds"] = time.perf_counter() - t1
+    kib = 1024
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib / 1e6
+    out["peak_worker_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib / 1e6
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
