@@ -76,9 +76,18 @@ def first_curve(firsts: np.ndarray, months: np.ndarray) -> list[float]:
     return (np.searchsorted(f, months, side="right") / f.size).tolist()
 
 
-def bands(paths: np.ndarray, months: np.ndarray) -> dict:
-    """Percentile bands of monthly trajectories."""
-    qs = np.percentile(paths.astype(float), PERCENTILES, axis=0)
+def bands(paths: np.ndarray, months: np.ndarray, block: int = 8) -> dict:
+    """Percentile bands of monthly trajectories, a few months at a time.
+
+    Each month's percentiles are computed on their own, so working in blocks
+    of columns gives the same figures while keeping the temporary copies small
+    (a 200,000-replication run would otherwise copy ~200 MB twice).
+    """
+    qs = np.empty((len(PERCENTILES), paths.shape[1]))
+    for a in range(0, paths.shape[1], block):
+        qs[:, a : a + block] = np.percentile(
+            paths[:, a : a + block].astype(float), PERCENTILES, axis=0
+        )
     out: dict = {"months": months.tolist()}
     for q, row in zip(PERCENTILES, qs, strict=True):
         out[f"p{q}"] = row.tolist()
