@@ -12,6 +12,7 @@ otherwise). Both take chunks in replication order.
 from __future__ import annotations
 
 import math
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -70,6 +71,9 @@ class Memory:
         for path, values in part["sampled"].items():
             self.sampled[path][a:b] = values
         self.n = max(self.n, b)
+
+    def discard(self) -> None:
+        """Nothing to clean up: everything is in memory."""
 
     def stats(self) -> tuple[dict, dict]:
         """(mean, sd, n) of every scalar and p of every event so far, for adaptive runs."""
@@ -143,7 +147,7 @@ class Stream:
         self.happened = {name: 0 for name in FIRSTS}
         self.curves = {name: np.zeros(self.months.size, dtype=np.int64) for name in FIRSTS}
         self.frozen = np.zeros(self.months.size, dtype=np.int64)
-        self.folder = Path(tempfile.mkdtemp(prefix="sim-spool-", dir=spool_dir))
+        self.folder = Path(tempfile.mkdtemp(prefix=".sim-spool-", dir=spool_dir))
         self.table = TableWriter(self.folder / "replications.csv")
 
     def add(self, part: dict) -> None:
@@ -162,6 +166,11 @@ class Stream:
         self.frozen += part["freeze"].sum(axis=0)
         self.n = part["stop"]
         self.table.write(_chunk_table(self.plan, part))
+
+    def discard(self) -> None:
+        """The run failed or was interrupted: remove the spool."""
+        self.table.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def stats(self) -> tuple[dict, dict]:
         moments = {name: (m.mean, m.sd, m.n) for name, m in self.moments.items() if name in SCALARS}

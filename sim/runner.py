@@ -175,25 +175,22 @@ def run(
     if precision is not None:
         reps = max(BATCH, math.ceil(reps / BATCH) * BATCH)
     sink = Memory(plan, reps, trajectories) if trajectories else Stream(plan, spool_dir)
-    size = STREAM_CHUNK if not trajectories else None
-    done, target = 0, reps
-    with Executor(plan, workers) as executor:
-        while True:
-            pieces = chunks(done, target, size or chunk_size(target - done, workers))
-            if progress:
-                progress(done, target)
-            for part in executor.map(seed, pieces, trajectories):
-                sink.add(part)
-                if progress:
-                    progress(sink.n, target)
-            done = target
-            if precision is None:
-                break
-            needed = replications_needed(sink.stats(), precision)
-            if needed <= done or done >= max_reps:
-                break
-            grow = math.ceil(min(needed * 1.1, 4 * done) / BATCH) * BATCH
-            target = min(max_reps, max(done + BATCH, grow))
+    size = STREAM_CHUNK if not trajectories else None  # streamed sums need fixed chunks
+    try:
+        with Executor(plan, workers) as executor:
+            _fill(
+                sink,
+                executor,
+                seed,
+                reps,
+                size or chunk_size(reps, workers),
+                progress,
+                precision,
+                max_reps,
+            )
+    except BaseException:
+        sink.discard()
+        raise
     extra = {"precision": precision, "max_reps": max_reps} if precision is not None else {}
     return sink.results(
         scenario,
@@ -203,6 +200,27 @@ def run(
         workers=workers,
         extra=extra,
     )
+
+
+def _fill(sink, executor, seed, target, size, progress, precision, max_reps) -> None:
+    """Run chunks into the sink: all of them, or batches until the precision is reached."""
+    keep_paths = isinstance(sink, Memory)
+    done = 0
+    while True:
+        if progress:
+            progress(done, target)
+        for part in executor.map(seed, chunks(done, target, size), keep_paths):
+            sink.add(part)
+            if progress:
+                progress(sink.n, target)
+        done = target
+        if precision is None:
+            return
+        needed = replications_needed(sink.stats(), precision)
+        if needed <= done or done >= max_reps:
+            return
+        grow = math.ceil(min(needed * 1.1, 4 * done) / BATCH) * BATCH
+        target = min(max_reps, max(done + BATCH, grow))
 
 
 def replications_needed(stats: tuple[dict, dict], precision: float) -> int:

@@ -1,4 +1,4 @@
-"""Ctrl-C during a run: a clean message, exit code 130, no result folder."""
+"""Ctrl-C during a run: a clean message, exit code 130, no result folder, no spool left."""
 
 import os
 import signal
@@ -6,30 +6,18 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import SCENARIOS
 
 
-def test_ctrl_c_stops_cleanly_without_a_result_folder(tmp_path):
+@pytest.mark.parametrize("mode", [[], ["--no-trajectories"]], ids=["kept", "streamed"])
+def test_ctrl_c_stops_cleanly_without_a_result_folder(tmp_path, mode):
     cmd = [
-        sys.executable,
-        "-m",
-        "sim",
-        "run",
-        str(SCENARIOS / "freeze.yaml"),
-        "--reps",
-        "200000",
-        "--workers",
-        "2",
-        "--out",
-        str(tmp_path),
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+        sys.executable, "-m", "sim", "run", str(SCENARIOS / "freeze.yaml"),
+        "--reps", "200000", "--workers", "2", "--out", str(tmp_path), *mode,
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     time.sleep(4)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
@@ -38,4 +26,4 @@ def test_ctrl_c_stops_cleanly_without_a_result_folder(tmp_path):
     assert "Traceback" not in err
     written = list(tmp_path.rglob("*"))
     assert not any(p.name == "summary.json" for p in written)
-    assert not any(p.name.startswith(".tmp") for p in written)
+    assert not any(p.name.startswith((".tmp", ".sim-spool")) for p in written)
