@@ -223,6 +223,8 @@ def _problems(exc: ValidationError, data: dict, origins: Origins, file: str) -> 
         elif kind == "missing":
             message = f"missing required key {loc[-1]!r}"
             hint = _field_help(loc)
+            if len(loc) == 1:
+                hint = f"add a `{loc[0]}:` section" + (f" ({hint})" if hint else "")
         elif kind == "parameter":
             message, hint = _parameter_problem(err.get("input"))
         elif kind.startswith(("float_", "int_", "bool_", "string_", "literal_", "dict_")):
@@ -230,6 +232,8 @@ def _problems(exc: ValidationError, data: dict, origins: Origins, file: str) -> 
                 f"{message.replace('Input should be', 'expected')}, got {_short(err.get('input'))}"
             )
         where = _where(loc, origins, file)
+        if "line" not in where and origins:  # nothing more precise: the top of the file
+            where["line"] = 1
         problems.append(Problem(message, path=".".join(map(str, loc)) or None, hint=hint, **where))
     return _drop_explained(problems)
 

@@ -266,7 +266,8 @@ def test_administration_without_engagement(tmp_path, base):
 def test_missing_section(tmp_path):
     data = {k: v for k, v in NEUTRAL.items() if k != "council"}
     p = one(write(tmp_path, "m.yaml", data))
-    assert p.message == "missing required key 'council'"
+    assert p.message == "missing required key 'council'" and p.line == 1
+    assert p.hint.startswith("add a `council:` section")
 
 
 def test_wrong_type(tmp_path, base):
