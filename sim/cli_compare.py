@@ -1,4 +1,4 @@
-"""Commands that compare and explain runs (`sim compare`, `sim trace`): registered on `sim.cli.app`."""
+"""Commands that compare and explain runs (`sim compare`, `sim trace`), added to `sim.cli.app`."""
 
 from __future__ import annotations
 
