@@ -90,7 +90,7 @@ def check_result_folder(folder: Path) -> None:
     missing = [name for name in RESULT_FILES if not (folder / name).is_file()]
     if not missing:
         return
-    runs = sorted(p.parent for p in folder.glob("*/summary.json"))
+    runs = sorted(p.parent for depth in ("*", "*/*") for p in folder.glob(f"{depth}/summary.json"))
     hint = (
         f"it holds {len(runs)} run(s); give one of them, e.g. {runs[-1]}"
         if runs
@@ -521,16 +521,16 @@ def markdown(data: dict) -> str:
 
 
 def ci_text(d: dict) -> str:
-    """`-12.3 [-13.1, -11.5]`: a difference and its 95% confidence interval."""
+    """`-12.1 [-14.6, -9.5]`: a difference and its 95% CI, to the precision its s.e. allows."""
     from .summary import fmt
 
     if d["diff"] is None:
         return "–"
-    text = f"{_signed(d['diff'], fmt)}"
-    if d["ci95"] is not None:
-        lo, hi = d["ci95"]
-        text += f" [{_signed(lo, fmt)}, {_signed(hi, fmt)}]"
-    return text
+    if d["ci95"] is None or not d["se"]:
+        return _signed(d["diff"], fmt) + (" [0, 0]" if d["ci95"] is not None else "")
+    decimals = max(0, 1 - math.floor(math.log10(d["se"])))
+    lo, hi = d["ci95"]
+    return f"{d['diff']:+,.{decimals}f} [{lo:+,.{decimals}f}, {hi:+,.{decimals}f}]"
 
 
 def _signed(x: float, fmt) -> str:
