@@ -166,11 +166,14 @@ def grid_of(scenario=None, run: Run | None = None) -> dict:
 def check_compatible(grids: list[tuple[str, dict]]) -> None:
     """Refuse runs whose calendar months differ from the baseline's, saying what differs."""
     (base_source, base), *others = grids
-    names = {"start": "start", "horizon_months": "horizon (months)", "step": "reporting grid step"}
+    units = {"start": "", "horizon_months": " months", "step": " month(s)"}
+    names = {"start": "start", "horizon_months": "horizon", "step": "reporting grid step"}
     problems = []
     for source, grid in others:
         diffs = [
-            f"{names[k]} {grid[k]} vs {base[k]}" for k in names if str(grid[k]) != str(base[k])
+            f"{names[k]} {grid[k]}{units[k]}, the baseline's {base[k]}{units[k]}"
+            for k in names
+            if str(grid[k]) != str(base[k])
         ]
         if diffs:
             problems.append(
