@@ -25,6 +25,14 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
+def save_without_charts(results, out, run_id):
+    """Save a run quickly (as without matplotlib): these tests read its tables, not its charts."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "matplotlib", None)
+        mp.setitem(sys.modules, "matplotlib.figure", None)
+        return results.save(out, run_id=run_id)
+
+
 def write_scenario(folder, name, **changes):
     """The neutral scenario of conftest as a file, with dotted-path changes."""
     data = copy.deepcopy(NEUTRAL)
@@ -45,7 +53,7 @@ def stalled_vs_freeze():
 @pytest.fixture(scope="module")
 def saved_stalled(tmp_path_factory):
     results = sim.run(sim.load_scenario(STALLED), reps=30, seed=2, workers=1)
-    return results.save(tmp_path_factory.mktemp("out"), run_id="stalled-run")
+    return save_without_charts(results, tmp_path_factory.mktemp("out"), "stalled-run")
 
 
 def all_differences(vs):
@@ -84,10 +92,14 @@ def test_paired_differences_are_row_by_row(stalled_vs_freeze):
     assert fw["paired"] and fw["n"] == 40
     assert fw["diff"] == pytest.approx(d.mean(), abs=1e-12)
     assert fw["se"] == pytest.approx(d.std(ddof=1) / math.sqrt(40), rel=1e-12)
-    assert fw["ci95"] == pytest.approx([fw["diff"] - 1.959964 * fw["se"], fw["diff"] + 1.959964 * fw["se"]])
+    assert fw["ci95"] == pytest.approx(
+        [fw["diff"] - 1.959964 * fw["se"], fw["diff"] + 1.959964 * fw["se"]]
+    )
     year5 = vs["averted"]["material"][4]
     assert (year5["year"], year5["month"], year5["date"]) == (5, 60, "2031-01")
-    averted = base.trajectories["material"][:, 60].astype(float) - freeze.trajectories["material"][:, 60]
+    averted = (
+        base.trajectories["material"][:, 60].astype(float) - freeze.trajectories["material"][:, 60]
+    )
     assert year5["diff"] == pytest.approx(averted.mean(), abs=1e-9)
     deal = vs["probabilities"]["deal_reached"]
     p = data["scenarios"]["freeze"]["probabilities"]["deal_reached"]["p"]
@@ -121,7 +133,11 @@ def test_semantic_diff_reads_values_not_their_spelling():
     b = {"name": "b", "deal": {"relief": 0.2},
          "arsenal": {"production_rate": {"uniform": [6, 20], "source": "y"}}}  # fmt: skip
     assert C.semantic_diff(a, b) == [
-        {"path": "arsenal.production_rate", "baseline": "triangular(6, 12, 20)", "scenario": "uniform(6, 20)"},
+        {
+            "path": "arsenal.production_rate",
+            "baseline": "triangular(6, 12, 20)",
+            "scenario": "uniform(6, 20)",
+        },
         {"path": "arsenal.growth", "baseline": "0.05", "scenario": None},
     ]
     params = C.parameters(a)
@@ -132,7 +148,9 @@ def test_a_known_difference_is_recovered(tmp_path):
     # Same everything but half the production: material averted after k years is 6k exactly.
     fast = write_scenario(tmp_path, "fast")
     slow = write_scenario(tmp_path, "slow", **{"arsenal.production_rate": 6})
-    vs = C.compare(C.gather([fast, slow], reps=5, seed=1, workers=1))["scenarios"]["slow"]["vs_baseline"]
+    vs = C.compare(C.gather([fast, slow], reps=5, seed=1, workers=1))["scenarios"]["slow"][
+        "vs_baseline"
+    ]
     for row in vs["averted"]["material"]:
         assert row["diff"] == pytest.approx(6 * row["year"], abs=1e-3)
         assert row["ci95"][1] - row["ci95"][0] == pytest.approx(0, abs=1e-3)
@@ -201,8 +219,21 @@ def test_cli_compare_prints_the_tables_and_writes_the_folder(tmp_path):
                             "dates": [f"{y}-01" for y in range(2027, 2037)]}  # fmt: skip
     freeze = data["scenarios"]["freeze"]
     assert (freeze["seed"], freeze["replications"], freeze["kind"]) == (9, 20, "scenario")
-    assert set(freeze["vs_baseline"]) == {"paired", "pairing", "metrics", "probabilities", "averted", "parameters"}
-    assert set(freeze["vs_baseline"]["metrics"]["final_warheads"]) == {"diff", "se", "ci95", "n", "paired"}
+    assert set(freeze["vs_baseline"]) == {
+        "paired",
+        "pairing",
+        "metrics",
+        "probabilities",
+        "averted",
+        "parameters",
+    }
+    assert set(freeze["vs_baseline"]["metrics"]["final_warheads"]) == {
+        "diff",
+        "se",
+        "ci95",
+        "n",
+        "paired",
+    }
     assert "## `freeze` minus `stalled`" in (folder / "report.md").read_text()
 
 

@@ -4,6 +4,7 @@ import csv
 import json
 import math
 import re
+import sys
 from collections import Counter
 
 import numpy as np
@@ -25,10 +26,18 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
+def save_without_charts(results, out, run_id):
+    """Save a run quickly (as without matplotlib): these tests read its tables, not its charts."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "matplotlib", None)
+        mp.setitem(sys.modules, "matplotlib.figure", None)
+        return results.save(out, run_id=run_id)
+
+
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     results = sim.run(sim.load_scenario(FREEZE), reps=REPS, seed=SEED, workers=1)
-    return results, results.save(tmp_path_factory.mktemp("out"), run_id="traced")
+    return results, save_without_charts(results, tmp_path_factory.mktemp("out"), "traced")
 
 
 def csv_row(folder, k):
@@ -146,7 +155,13 @@ def test_cli_trace_prints_the_story_and_json_lines(saved):
 def test_cli_trace_refuses_bad_input_with_exit_2(saved):
     _, folder = saved
     cases = {
-        (FREEZE, "--rep", 10, "--reps", 10): "replication 10 is out of range: the run has 10 replications, numbered 0 to 9",
+        (
+            FREEZE,
+            "--rep",
+            10,
+            "--reps",
+            10,
+        ): "replication 10 is out of range: the run has 10 replications, numbered 0 to 9",
         (folder, "--rep", REPS): f"out of range: the run has {REPS} replications",
         (FREEZE, "--pick", "median", "--metric", "final_warhead"): "did you mean 'final_warheads'?",
         (FREEZE, "--pick", "mean"): "unknown pick 'mean'",
