@@ -462,7 +462,7 @@ def compare(runs: list[Run], comparison_id: str = "") -> dict:
 
 def make_id(runs: list[Run]) -> str:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    names = "-vs-".join(dict.fromkeys(r.summary["scenario"]["name"] for r in runs))
+    names = "-vs-".join(r.summary["scenario"]["name"] for r in runs)
     return f"{stamp}-{names}"[:100]
 
 
