@@ -296,17 +296,24 @@ def differences(base: Run, run: Run) -> dict:
     probabilities = {e: mean_difference(ev_run[e], ev_base[e], paired) for e in ev_run}
     return {
         "paired": paired,
-        "pairing": (
-            f"paired: both runs use seed {run.seed} and {run.replications:,} replications, "
-            "so replication i of each shares its random numbers"
-            if paired
-            else f"unpaired: seed {base.seed} with {base.replications:,} replications "
-            f"against seed {run.seed} with {run.replications:,}"
-        ),
+        "pairing": _pairing(base, run, paired),
         "metrics": metrics,
         "probabilities": probabilities,
         "averted": averted(base, run, paired),
     }
+
+
+def _pairing(base: Run, run: Run, paired: bool) -> str:
+    if not paired:
+        return (
+            f"unpaired: seed {base.seed} with {base.replications:,} replications "
+            f"against seed {run.seed} with {run.replications:,}"
+        )
+    text = f"paired: both runs use seed {run.seed} and {run.replications:,} replications"
+    engines = {r.summary["provenance"].get("engine_version") for r in (base, run)}
+    if len(engines) > 1:  # still a valid paired interval, but rows may not share their draws
+        return text + f" (but engines {' and '.join(sorted(map(str, engines)))} differ)"
+    return text + ", so replication i of each shares its random numbers"
 
 
 def averted(base: Run, run: Run, paired: bool) -> dict[str, list[dict]]:

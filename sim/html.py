@@ -152,23 +152,17 @@ def run_html(summary: dict, figs: dict[str, tuple], off: str | None, run_id: str
 def by_year(summary: dict) -> str:
     curves, traj = summary["curves"], summary["trajectories"]
     start = summary["scenario"]["start"]
-    months = [m for m in curves["months"] if m % 12 == 0]
+    quantities = [q for q in ("warheads", "material") if q in traj]  # none if run without paths
     rows = []
-    for m in months:
+    for m in (m for m in curves["months"] if m % 12 == 0):
         row = [_date(start, m)]
-        for q in ("warheads", "material"):
-            band = traj.get(q)
+        for q in quantities:
+            band = traj[q]
             row.append(f"{fmt(band['p50'][m])} ({fmt(band['p5'][m])}–{fmt(band['p95'][m])})")
         row += [f"{curves['freeze_in_force'][m]:.2f}", f"{curves['deal_reached'][m]:.2f}"]
         rows.append(row)
-    head = [
-        "date",
-        "warheads: median (5–95%)",
-        "material: median (5–95%)",
-        "P(freeze in force)",
-        "P(deal reached by then)",
-    ]
-    return table(head, rows)
+    head = ["date", *(f"{q}: median (5–95%)" for q in quantities)]
+    return table([*head, "P(freeze in force)", "P(deal reached by then)"], rows)
 
 
 def figures_table(summary: dict) -> str:

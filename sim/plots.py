@@ -37,6 +37,8 @@ def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dic
     out: dict[str, tuple] = {}
     several = len(series) > 1
     for quantity, unit in (("warheads", "assembled warheads"), ("material", "weapons-equivalent")):
+        if any(quantity not in s.summary["trajectories"] for s in series):
+            continue  # a run made without monthly paths
         fig = _figure()
         _fan(fig.add_subplot(), series, quantity, unit)
         caption = (

@@ -264,3 +264,10 @@ def test_help_has_examples_and_does_not_load_the_simulation_stack():
     probe = "import sys, sim.cli; print(sorted(m for m in ('matplotlib', 'simpy', 'pandas', 'dask') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_run_saved_without_monthly_paths_cannot_show_weapons_averted(tmp_path):
+    bare = sim.run(sim.load_scenario(STALLED), reps=5, seed=1, workers=1, trajectories=False)
+    folder = save_without_charts(bare, tmp_path, "bare")
+    with pytest.raises(ScenarioError, match="lacks warheads, material"):
+        C.gather([folder, STALLED], workers=1)

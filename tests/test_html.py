@@ -104,3 +104,13 @@ def test_text_from_the_scenario_is_escaped(results):
     text = html.run_html(summary, {}, None)
     assert "<script>" not in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in text
+
+
+def test_a_run_without_monthly_paths_still_gets_its_report(tmp_path):
+    scenario = sim.load_scenario(SCENARIOS / "stalled.yaml")
+    bare = sim.run(scenario, reps=6, seed=1, workers=1, trajectories=False)
+    folder = bare.save(tmp_path, run_id="bare")
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    assert_self_contained(text)
+    assert {p.name for p in folder.glob("*.png")} == RUN_CHARTS - {"warheads.png", "material.png"}
+    assert "warheads: median" not in text and "P(freeze in force)" in text
