@@ -228,7 +228,7 @@ def scenario_of_folder(folder: Path):
             raise first from None
 
 
-def check_against_row(t: Trace, row: dict[str, np.ndarray], engine: str) -> None:
+def check_against_row(t: Trace, row: dict[str, object], engine: str) -> None:
     """Note, rather than hide, a replay that differs from the saved row (another engine)."""
     from .version import __version__
 

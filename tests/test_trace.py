@@ -176,3 +176,20 @@ def test_cli_trace_refuses_bad_input_with_exit_2(saved):
         assert result.exit_code == 2, args
         assert message in result.output, (args, result.output)
         assert "Traceback" not in result.output
+
+
+def test_a_replay_that_disagrees_with_the_saved_row_says_so(saved, tmp_path):
+    import shutil
+
+    _, folder = saved
+    copy = shutil.copytree(folder, tmp_path / "copy")
+    table = (copy / "replications.csv").read_text().splitlines()
+    header = table[0].split(",")
+    row = table[3].split(",")  # replication 2
+    row[header.index("final_warheads")] = "1.5"
+    table[3] = ",".join(row)
+    (copy / "replications.csv").write_text("\n".join(table) + "\n")
+    told = story(copy, rep=2)
+    assert len(told.notes) == 1
+    assert "differs from row 2 of replications.csv in final_warheads" in told.notes[0]
+    assert told.notes[0] in lines(told)
