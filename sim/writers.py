@@ -1,4 +1,4 @@
-"""Writing a run's result folder, atomically.
+"""Writing result folders (a run's, a comparison's), atomically.
 
 Everything is written into a hidden temporary folder beside the target, then
 renamed into place in one step, so an interrupted run never leaves a folder
@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from .html import write_run_report
 from .report import markdown
 
 
@@ -26,26 +28,36 @@ def make_run_id(results) -> str:
 
 def write_run(results, out: Path, run_id: str | None = None) -> Path:
     run_id = run_id or make_run_id(results)
-    parent = out / results.scenario.name
-    parent.mkdir(parents=True, exist_ok=True)
-    final = parent / run_id
-    n = 2
-    while final.exists():
-        final = parent / f"{run_id}-{n}"
-        n += 1
-    tmp = parent / f".tmp-{final.name}-{os.getpid()}"
-    try:
-        tmp.mkdir()
+    with atomic_folder(out / results.scenario.name, run_id) as (tmp, final):
         summary = results.summary()
         (tmp / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
         (tmp / "report.md").write_text(markdown(summary, final.name))
         results.write_replications(tmp)
         write_scenario(results.scenario, tmp / "scenario.yaml", final)
+        write_run_report(summary, results.scalars["final_warheads"], tmp, final.name)
+    return final
+
+
+@contextmanager
+def atomic_folder(parent: Path, name: str):
+    """Yield (temporary folder, final path); rename it into place only if the block completes.
+
+    The final name gets a `-2`, `-3`, ... suffix if taken, so nothing is overwritten.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    final = parent / name
+    n = 2
+    while final.exists():
+        final = parent / f"{name}-{n}"
+        n += 1
+    tmp = parent / f".tmp-{final.name}-{os.getpid()}"
+    try:
+        tmp.mkdir()
+        yield tmp, final
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return final
 
 
 def _column_text(values: np.ndarray) -> list[str]:

@@ -1,0 +1,549 @@
+"""Comparing runs: differences from a baseline, each with its 95% confidence interval.
+
+Every input becomes a `Run` (per-replication outcomes and the run's summary): a
+scenario file is run, a result folder is read from disk, never rerun. Runs with
+the same seed and number of replications share their random numbers row by row
+(common random numbers), so their differences are taken replication by
+replication (paired) and chance cancels out; other pairs of runs are compared as
+independent samples (unpaired, Welch). "Weapons averted" is the baseline's
+warheads and material minus the scenario's, at each whole year of the horizon.
+Runs over different calendar months cannot be compared and are refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+
+from .dates import parse_month
+from .distributions import DISTRIBUTIONS
+from .errors import Problem, ScenarioError
+from .summary import EVENT_OF_FIRST
+
+#: Two-sided 95% normal quantile; replications are many, so the normal approximation holds.
+Z95 = NormalDist().inv_cdf(0.975)
+RESULT_FILES = ("summary.json", "replications.csv", "trajectories.npz")
+#: Top-level keys that name or describe a scenario but do not change its numbers.
+NOT_PARAMETERS = ("name", "title", "description", "facts", "extends", "run")
+QUANTITIES = ("warheads", "material")
+
+
+@dataclass
+class Run:
+    """One side of a comparison: a run's summary and its outcomes, one row per replication."""
+
+    label: str
+    source: str  # the argument it came from
+    kind: str  # "scenario": run for this comparison; "results": read from a folder
+    summary: dict  # the content of summary.json
+    scalars: dict[str, np.ndarray]
+    firsts: dict[str, np.ndarray]  # month an event first happened, NaN if it never did
+    trajectories: dict[str, np.ndarray]  # replications x months
+    freeze_at_end: np.ndarray
+
+    @property
+    def seed(self) -> int:
+        return int(self.summary["provenance"]["seed"])
+
+    @property
+    def replications(self) -> int:
+        return int(self.summary["provenance"]["replications"])
+
+
+def from_results(results, source: str) -> Run:
+    """A Run from a `Results` just computed."""
+    return Run(
+        label=results.scenario.name,
+        source=source,
+        kind="scenario",
+        summary=results.summary(),
+        scalars=dict(results.scalars),
+        firsts=dict(results.firsts),
+        trajectories=dict(results.trajectories),
+        freeze_at_end=results.freeze[:, -1].copy(),
+    )
+
+
+def read_table(path: Path) -> dict[str, np.ndarray]:
+    """replications.csv as columns: numbers as floats (empty cell: NaN), anything else as text."""
+    with path.open(newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    columns: dict[str, np.ndarray] = {}
+    for k, name in enumerate(header):
+        cells = [row[k] for row in rows]
+        try:
+            columns[name] = np.array([float(c) if c else math.nan for c in cells], dtype=float)
+        except ValueError:
+            columns[name] = np.array(cells, dtype=object)
+    return columns
+
+
+def check_result_folder(folder: Path) -> None:
+    """Refuse, with a hint, anything that is not a folder written by `sim run`."""
+    missing = [name for name in RESULT_FILES if not (folder / name).is_file()]
+    if not missing:
+        return
+    runs = sorted(p.parent for depth in ("*", "*/*") for p in folder.glob(f"{depth}/summary.json"))
+    hint = (
+        f"it holds {len(runs)} run(s); give one of them, e.g. {runs[-1]}"
+        if runs
+        else "give a scenario file (.yaml) or a run's folder, results/<scenario>/<run-id>/"
+    )
+    raise ScenarioError.single(
+        f"not a result folder: {', '.join(missing)} missing", file=str(folder), hint=hint
+    )
+
+
+def read_folder(folder: str | Path) -> Run:
+    """A Run from a result folder (summary.json, replications.csv, trajectories.npz)."""
+    from .model.replication import FIRSTS, SCALARS
+
+    folder = Path(folder)
+    check_result_folder(folder)
+    where = {"file": str(folder)}
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        table = read_table(folder / "replications.csv")
+        with np.load(folder / "trajectories.npz") as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ScenarioError.single(f"cannot read the result folder: {exc}", **where) from None
+    needed = [*SCALARS, *(f"months_to_{e}" for e in FIRSTS), "freeze_in_force_at_end"]
+    absent = [c for c in needed if c not in table]
+    absent += [k for k in (*QUANTITIES, "months", "dates") if k not in arrays]
+    if absent:
+        raise ScenarioError.single(
+            f"the result folder lacks {', '.join(absent)}; was it written by an older sim, "
+            "or without trajectories?",
+            **where,
+            hint="run the scenario again with `sim run`",
+        )
+    reps = int(summary["provenance"]["replications"])
+    rows = len(table["replication"])
+    if rows != reps or arrays["warheads"].shape[0] != reps:
+        raise ScenarioError.single(
+            f"replications.csv has {rows} rows and trajectories.npz "
+            f"{arrays['warheads'].shape[0]}, but summary.json says {reps} replications",
+            **where,
+        )
+    summary["grid"] = {
+        "start": str(arrays["dates"][0]),
+        "horizon_months": int(arrays["months"][-1]),
+        "step": int(np.diff(arrays["months"]).min()) if len(arrays["months"]) > 1 else 1,
+    }
+    return Run(
+        label=summary["scenario"]["name"],
+        source=str(folder),
+        kind="results",
+        summary=summary,
+        scalars={name: table[name] for name in SCALARS},
+        firsts={name: table[f"months_to_{name}"] for name in FIRSTS},
+        trajectories={q: arrays[q] for q in QUANTITIES},
+        freeze_at_end=table["freeze_in_force_at_end"].astype(bool),
+    )
+
+
+def grid_of(scenario=None, run: Run | None = None) -> dict:
+    """Start, horizon and step (months) of the reporting grid: what must agree to compare."""
+    if run is not None:
+        sc = run.summary["scenario"]
+        default = {"start": sc["start"], "horizon_months": sc["horizon_months"], "step": 1}
+        return run.summary.get("grid", default)
+    return {
+        "start": str(scenario.start_month),
+        "horizon_months": scenario.horizon_months,
+        "step": 1,
+    }
+
+
+def check_compatible(grids: list[tuple[str, dict]]) -> None:
+    """Refuse runs whose calendar months differ from the baseline's, saying what differs."""
+    (base_source, base), *others = grids
+    units = {"start": "", "horizon_months": " months", "step": " month(s)"}
+    names = {"start": "start", "horizon_months": "horizon", "step": "reporting grid step"}
+    problems = []
+    for source, grid in others:
+        diffs = [
+            f"{names[k]} {grid[k]}{units[k]}, the baseline's {base[k]}{units[k]}"
+            for k in names
+            if str(grid[k]) != str(base[k])
+        ]
+        if diffs:
+            problems.append(
+                Problem(
+                    f"cannot be compared with the baseline {base_source}: {'; '.join(diffs)}",
+                    file=source,
+                    hint="compare runs over the same months: same start, horizon and grid",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+
+
+def gather(
+    sources: list[str | Path],
+    reps: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress=None,
+) -> list[Run]:
+    """Read result folders and run scenario files, checking first that all can be compared.
+
+    Scenario files all run with one seed and number of replications, so they pair
+    with each other: those given, else a result folder's (so they pair with it too),
+    else the first scenario file's `run:` defaults. `progress(label, done, total)`.
+    """
+    from .loader import load_scenario
+    from .runner import run as run_scenario
+
+    loaded: list = []
+    problems: list[Problem] = []
+    for source in sources:
+        path = Path(source)
+        try:
+            if path.is_dir():
+                loaded.append(read_folder(path))
+            elif path.is_file():
+                loaded.append(load_scenario(path))
+            else:
+                raise ScenarioError.single(
+                    "no such scenario file or result folder", file=str(source)
+                )
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    check_compatible(
+        [
+            (str(s), grid_of(run=x) if isinstance(x, Run) else grid_of(scenario=x))
+            for s, x in zip(sources, loaded, strict=True)
+        ]
+    )
+    folders = [x for x in loaded if isinstance(x, Run)]
+    files = [x for x in loaded if not isinstance(x, Run)]
+    if folders:
+        seed = folders[0].seed if seed is None else seed
+        reps = folders[0].replications if reps is None else reps
+    elif files:
+        seed = files[0].run.seed if seed is None else seed
+        reps = files[0].run.replications if reps is None else reps
+    runs = []
+    for source, item in zip(sources, loaded, strict=True):
+        if isinstance(item, Run):
+            runs.append(item)
+            continue
+        report = (lambda d, t, name=item.name: progress(name, d, t)) if progress else None
+        results = run_scenario(item, reps=reps, seed=seed, workers=workers, progress=report)
+        runs.append(from_results(results, str(source)))
+    return runs
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def mean_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
+    """mean(x) - mean(y) with its standard error and 95% CI.
+
+    Paired: over the differences of rows that share their random numbers, so the
+    noise they share cancels. Unpaired (Welch): NaNs (did not happen) dropped from
+    each side, variances added.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if paired:
+        d = x - y
+        d = d[~np.isnan(d)]
+        n = int(d.size)
+        diff = float(d.mean()) if n else math.nan
+        se = float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    else:
+        x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+        n = int(min(x.size, y.size))
+        diff = float(x.mean() - y.mean()) if n else math.nan
+        ok = x.size > 1 and y.size > 1
+        se = math.sqrt(x.var(ddof=1) / x.size + y.var(ddof=1) / y.size) if ok else math.nan
+    out = {"diff": _num(diff), "se": _num(se), "ci95": None, "n": n, "paired": paired}
+    if out["diff"] is not None and out["se"] is not None:
+        out["ci95"] = [diff - Z95 * se, diff + Z95 * se]
+    return out
+
+
+def _num(x: float) -> float | None:
+    return None if math.isnan(x) or math.isinf(x) else float(x)
+
+
+def events(run: Run) -> dict[str, np.ndarray]:
+    """Whether each event of the results contract happened, per replication (0/1)."""
+    out = {e: (~np.isnan(run.firsts[col])).astype(float) for e, col in EVENT_OF_FIRST.items()}
+    out["freeze_in_force_at_end"] = run.freeze_at_end.astype(float)
+    return out
+
+
+def differences(base: Run, run: Run) -> dict:
+    """Every metric and probability of `run` minus the baseline's, and the weapons averted."""
+    paired = base.seed == run.seed and base.replications == run.replications
+    metrics = {n: mean_difference(run.scalars[n], base.scalars[n], paired) for n in run.scalars}
+    for name in run.firsts:  # conditional on the event: different replications on each side
+        metrics[f"months_to_{name}"] = mean_difference(run.firsts[name], base.firsts[name], False)
+    ev_run, ev_base = events(run), events(base)
+    probabilities = {e: mean_difference(ev_run[e], ev_base[e], paired) for e in ev_run}
+    return {
+        "paired": paired,
+        "pairing": _pairing(base, run, paired),
+        "metrics": metrics,
+        "probabilities": probabilities,
+        "averted": averted(base, run, paired),
+    }
+
+
+def _pairing(base: Run, run: Run, paired: bool) -> str:
+    if not paired:
+        return (
+            f"unpaired: seed {base.seed} with {base.replications:,} replications "
+            f"against seed {run.seed} with {run.replications:,}"
+        )
+    text = f"paired: both runs use seed {run.seed} and {run.replications:,} replications"
+    engines = {r.summary["provenance"].get("engine_version") for r in (base, run)}
+    if len(engines) > 1:  # still a valid paired interval, but rows may not share their draws
+        return text + f" (but engines {' and '.join(sorted(map(str, engines)))} differ)"
+    return text + ", so replication i of each shares its random numbers"
+
+
+def averted(base: Run, run: Run, paired: bool) -> dict[str, list[dict]]:
+    """Baseline minus scenario, warheads and material, at the end of each whole year."""
+    grid = grid_of(run=base)
+    start, horizon = grid["start"], grid["horizon_months"]
+    out: dict[str, list[dict]] = {}
+    for q in QUANTITIES:
+        rows = []
+        for month in range(12, horizon + 1, 12):
+            b = base.trajectories[q][:, month].astype(float)
+            s = run.trajectories[q][:, month].astype(float)
+            d = mean_difference(b, s, paired)
+            rows.append({"year": month // 12, "month": month, "date": _date(start, month), **d})
+        out[q] = rows
+    return out
+
+
+def _date(start: str, months: int) -> str:
+    return str(parse_month(start).plus(months))
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def parameters(resolved: dict) -> dict[str, dict]:
+    """Every parameter of a resolved scenario by dotted path: its value as text, sources, note.
+
+    Distributions are written as `triangular(6, 12, 20)`, so `{value: 0.4}` and
+    `0.4` read the same; a calendar entry's `source` applies to its settings.
+    """
+    out: dict[str, dict] = {}
+
+    def walk(node, path: str, sources: list[str]) -> None:
+        spec = _spec_text(node)
+        if spec is not None:
+            out[path] = {
+                "value": spec,
+                "sources": _sources(node) or sources,
+                "note": node.get("note"),
+            }
+        elif isinstance(node, dict):
+            inherited = _sources(node) or sources
+            for key, value in node.items():
+                if key not in ("source", "note"):
+                    walk(value, f"{path}.{key}" if path else str(key), inherited)
+        else:
+            out[path] = {"value": _text(node), "sources": sources, "note": None}
+
+    walk({k: v for k, v in resolved.items() if k not in NOT_PARAMETERS}, "", [])
+    return out
+
+
+def _sources(node) -> list[str]:
+    if not isinstance(node, dict) or node.get("source") is None:
+        return []
+    src = node["source"]
+    return [src] if isinstance(src, str) else [str(s) for s in src]
+
+
+def _spec_text(node) -> str | None:
+    if not isinstance(node, dict):
+        return None
+    kinds = [k for k in node if k in DISTRIBUTIONS]
+    if len(kinds) != 1:
+        return None
+    try:
+        return DISTRIBUTIONS[kinds[0]].model_validate(node).describe()
+    except ValueError:
+        return json.dumps({kinds[0]: node[kinds[0]]}, default=str)
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_text(v) for v in value) + "]"
+    return str(value)
+
+
+def semantic_diff(base: dict, other: dict) -> list[dict]:
+    """Parameters whose values differ between two resolved scenarios (None: not set)."""
+    a, b = parameters(base), parameters(other)
+    paths = list(a) + [p for p in b if p not in a]
+    rows = []
+    for path in paths:
+        old, new = a.get(path, {}).get("value"), b.get(path, {}).get("value")
+        if old != new:
+            rows.append({"path": path, "baseline": old, "scenario": new})
+    return rows
+
+
+# --------------------------------------------------------------------------- the comparison
+
+
+def unique_labels(runs: list[Run]) -> None:
+    """Give runs of the same scenario distinct labels: freeze, freeze (2), ..."""
+    seen: dict[str, int] = {}
+    for run in runs:
+        seen[run.label] = seen.get(run.label, 0) + 1
+        if seen[run.label] > 1:
+            run.label = f"{run.label} ({seen[run.label]})"
+
+
+def compare(runs: list[Run], comparison_id: str = "") -> dict:
+    """The comparison of runs[1:] with the baseline runs[0]: the content of comparison.json."""
+    from .version import __version__
+
+    check_compatible([(r.source, grid_of(run=r)) for r in runs])
+    unique_labels(runs)
+    base = runs[0]
+    grid = grid_of(run=base)
+    years = list(range(1, grid["horizon_months"] // 12 + 1))
+    scenarios = {}
+    for run in runs:
+        sc, prov = run.summary["scenario"], run.summary["provenance"]
+        entry = {
+            "source": run.source,
+            "kind": run.kind,
+            "name": sc["name"],
+            "title": sc.get("title"),
+            "hash": sc["hash"],
+            "seed": run.seed,
+            "replications": run.replications,
+            "engine_version": prov.get("engine_version"),
+            "metrics": run.summary["metrics"],
+            "probabilities": run.summary["probabilities"],
+            "vs_baseline": None,
+        }
+        if run is not base:
+            entry["vs_baseline"] = differences(base, run)
+            entry["vs_baseline"]["parameters"] = semantic_diff(
+                base.summary["resolved"], run.summary["resolved"]
+            )
+        scenarios[run.label] = entry
+    return {
+        "id": comparison_id,
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "engine_version": __version__,
+        "confidence": 0.95,
+        "baseline": base.label,
+        "grid": {
+            "start": grid["start"],
+            "horizon_months": grid["horizon_months"],
+            "years": years,
+            "dates": [_date(grid["start"], 12 * y) for y in years],
+        },
+        "scenarios": scenarios,
+    }
+
+
+def make_id(runs: list[Run]) -> str:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    names = "-vs-".join(r.summary["scenario"]["name"] for r in runs)
+    return f"{stamp}-{names}"[:100]
+
+
+def save(data: dict, runs: list[Run], out: str | Path = "results") -> Path:
+    """Write `out/compare/<id>/` atomically: comparison.json, report.md, report.html, PNGs."""
+    from .html import write_compare_report
+    from .writers import atomic_folder
+
+    with atomic_folder(Path(out) / "compare", data["id"] or make_id(runs)) as (tmp, final):
+        data["id"] = final.name
+        text = json.dumps(data, indent=1, default=str) + "\n"
+        (tmp / "comparison.json").write_text(text, encoding="utf-8")
+        (tmp / "report.md").write_text(markdown(data), encoding="utf-8")
+        write_compare_report(data, runs, tmp)
+    return final
+
+
+def markdown(data: dict) -> str:
+    """The comparison as Markdown tables, readable on its own."""
+    from .summary import DESCRIPTIONS, fmt
+
+    base = data["baseline"]
+    out = [f"# Comparison against `{base}`", ""]
+    for label, sc in data["scenarios"].items():
+        out.append(
+            f"- `{label}`: {sc['title'] or sc['name']} ({sc['source']}; seed {sc['seed']}, "
+            f"{sc['replications']:,} replications)"
+        )
+    for label, sc in data["scenarios"].items():
+        vs = sc["vs_baseline"]
+        if vs is None:
+            continue
+        out += ["", f"## `{label}` minus `{base}`", "", f"Differences are {vs['pairing']}.", ""]
+        out += ["### Weapons averted (baseline minus scenario, mean and 95% CI)", ""]
+        out += ["| by | warheads | material |", "|---|---|---|"]
+        for w, m in zip(vs["averted"]["warheads"], vs["averted"]["material"], strict=True):
+            out.append(f"| year {w['year']} ({w['date']}) | {ci_text(w)} | {ci_text(m)} |")
+        out += ["", "### Figures", "", f"| figure | {base} | {label} | difference [95% CI] |"]
+        out.append("|---|---|---|---|")
+        bsc = data["scenarios"][base]
+        for block, key in (("metrics", "mean"), ("probabilities", "p")):
+            for name, d in vs[block].items():
+                a, b = bsc[block][name], sc[block][name]
+                out.append(
+                    f"| `{name}` {DESCRIPTIONS.get(name, '')} | {fmt(a[key])} | {fmt(b[key])} | "
+                    f"{ci_text(d)} |"
+                )
+        out += ["", "### Parameters that differ", ""]
+        if not vs["parameters"]:
+            out.append("None: the resolved scenarios set the same values.")
+        else:
+            out += [f"| parameter | {base} | {label} |", "|---|---|---|"]
+            for row in vs["parameters"]:
+                out.append(
+                    f"| `{row['path']}` | {row['baseline'] or '(not set)'} | "
+                    f"{row['scenario'] or '(not set)'} |"
+                )
+    return "\n".join(out) + "\n"
+
+
+def ci_text(d: dict) -> str:
+    """`-12.1 [-14.6, -9.5]`: a difference and its 95% CI, to the precision its s.e. allows."""
+    from .summary import fmt
+
+    if d["diff"] is None:
+        return "–"
+    if d["ci95"] is None or not d["se"]:
+        return _signed(d["diff"], fmt) + (" [0, 0]" if d["ci95"] is not None else "")
+    decimals = max(0, 1 - math.floor(math.log10(d["se"])))
+    lo, hi = d["ci95"]
+    return f"{d['diff']:+,.{decimals}f} [{lo:+,.{decimals}f}, {hi:+,.{decimals}f}]"
+
+
+def _signed(x: float, fmt) -> str:
+    if x == 0:
+        return "0"
+    return ("+" if x > 0 else "-") + fmt(abs(x))

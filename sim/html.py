@@ -1,0 +1,322 @@
+"""Self-contained HTML reports of a run and of a comparison.
+
+One file that opens offline in any browser: styles inline, images embedded as
+base64 `data:` URIs, no script, nothing fetched. Each chart is also saved as a
+PNG beside the report, for slides. Without matplotlib the report says plots
+are off and still carries every table. All text from scenarios is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+from pathlib import Path
+
+import numpy as np
+
+from .dates import parse_month
+from .summary import DESCRIPTIONS, fmt
+
+PLOTS_OFF = (
+    "Plots are off: matplotlib is not installed. Install it with "
+    "<code>pip install 'sim[plots]'</code> and run again; every figure is in the tables below."
+)
+
+STYLE = """
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: #1a1a1a; max-width: 1100px; margin: 2em auto; padding: 0 1.5em; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { margin-top: 1.8em;
+     border-bottom: 1px solid #ddd; padding-bottom: 0.2em; } h3 { margin-top: 1.4em; }
+.sub { color: #555; margin-top: 0; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.9em; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; vertical-align: top; }
+th { background: #f3f3f3; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr:nth-child(even) td { background: #fafafa; }
+figure { margin: 1em 0 1.6em; } figure img { max-width: 100%; height: auto; }
+figcaption { color: #555; font-size: 0.9em; }
+.note { background: #fff6d6; border: 1px solid #e5cf7a; padding: 0.6em 0.9em; }
+code { background: #f3f3f3; padding: 0 0.25em; } details { margin: 0.5em 0; }
+"""
+
+
+def images(series, averted: dict | None = None) -> tuple[dict[str, tuple], str | None]:
+    """The charts, or none and the reason plots are off."""
+    try:
+        from .plots import figures
+
+        return figures(series, averted), None
+    except ImportError:
+        return {}, PLOTS_OFF
+
+
+def save_images(figs: dict[str, tuple], folder: Path) -> None:
+    for name, (_, png) in figs.items():
+        (folder / name).write_bytes(png)
+
+
+def page(title: str, body: list[str]) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def figure_block(figs: dict[str, tuple], off: str | None) -> list[str]:
+    if off:
+        return [f'<p class="note">{off}</p>']
+    out = []
+    for name, (caption, png) in figs.items():
+        data = base64.b64encode(png).decode("ascii")
+        out.append(
+            f'<figure><img src="data:image/png;base64,{data}" alt="{escape(caption)}">'
+            f"<figcaption>{escape(caption)} <code>{escape(name)}</code></figcaption></figure>"
+        )
+    return out
+
+
+def table(head: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+    """An HTML table; cells are already escaped; columns from `numeric_from` align right."""
+    th = "".join(f"<th>{h}</th>" for h in head)
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="n">{c}</td>' if k >= numeric_from else f"<td>{c}</td>"
+            for k, c in enumerate(row)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _name(name: str) -> str:
+    label = DESCRIPTIONS.get(name, "")
+    return f"<code>{escape(name)}</code> {escape(label)}"
+
+
+def _mean(m: dict) -> str:
+    return "–" if m.get("mean") is None else f"{fmt(m['mean'])} ± {fmt(m['mcse'], 2)}"
+
+
+def _p(p: dict) -> str:
+    return "–" if p.get("p") is None else f"{p['p']:.3f} ± {p['mcse']:.3f}"
+
+
+# --------------------------------------------------------------------------- a run
+
+
+def write_run_report(summary: dict, final_warheads: np.ndarray, folder: Path, run_id: str) -> Path:
+    """report.html (and the PNGs) of one run, in `folder`."""
+    from .plots import Series
+
+    label = summary["scenario"]["name"]
+    figs, off = images([Series(label, summary, final_warheads)])
+    save_images(figs, folder)
+    path = folder / "report.html"
+    path.write_text(run_html(summary, figs, off, run_id), encoding="utf-8")
+    return path
+
+
+def run_html(summary: dict, figs: dict[str, tuple], off: str | None, run_id: str = "") -> str:
+    from .report import headline
+
+    sc, prov = summary["scenario"], summary["provenance"]
+    title = sc.get("title") or sc["name"]
+    body = [
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="sub">Scenario <code>{escape(sc["name"])}</code> ({escape(str(sc["path"]))})'
+        f", from {sc['start']} for {sc['horizon_months']} months; "
+        f"{prov['replications']:,} replications, seed {prov['seed']}"
+        f"{f', run {escape(run_id)}' if run_id else ''}.</p>",
+        "<h2>Headline</h2><ul>",
+        *(f"<li>{escape(line)}</li>" for line in headline(summary)),
+        "</ul><h2>Charts</h2>",
+        *figure_block(figs, off),
+        "<h2>By year</h2>",
+        by_year(summary),
+        "<h2>Figures</h2><p>Per replication: mean ± Monte Carlo standard error, then "
+        "percentiles. Probabilities over the whole horizon ± standard error.</p>",
+        figures_table(summary),
+        "<h2>Parameters</h2><p>The scenario as resolved (after <code>extends</code> and "
+        "<code>--set</code>), with the facts each value cites.</p>",
+        parameters_table(summary["resolved"]),
+        facts_table(summary.get("facts") or {}),
+        "<h2>Provenance</h2>",
+        provenance(summary),
+    ]
+    return page(title, body)
+
+
+def by_year(summary: dict) -> str:
+    curves, traj = summary["curves"], summary["trajectories"]
+    start = summary["scenario"]["start"]
+    quantities = [q for q in ("warheads", "material") if q in traj]  # none if run without paths
+    rows = []
+    for m in (m for m in curves["months"] if m % 12 == 0):
+        row = [_date(start, m)]
+        for q in quantities:
+            band = traj[q]
+            row.append(f"{fmt(band['p50'][m])} ({fmt(band['p5'][m])}–{fmt(band['p95'][m])})")
+        row += [f"{curves['freeze_in_force'][m]:.2f}", f"{curves['deal_reached'][m]:.2f}"]
+        rows.append(row)
+    head = ["date", *(f"{q}: median (5–95%)" for q in quantities)]
+    return table([*head, "P(freeze in force)", "P(deal reached by then)"], rows)
+
+
+def figures_table(summary: dict) -> str:
+    rows = []
+    for name, m in summary["metrics"].items():
+        if m["n"]:
+            cells = [fmt(m[f"p{q}"]) for q in (5, 25, 50, 75, 95)]
+            rows.append([_name(name), _mean(m), fmt(m["sd"]), *cells, f"{m['n']:,}"])
+    for name, p in summary["probabilities"].items():
+        rows.append([_name(name), _p(p), "", "", "", "", "", "", f"{p['n']:,}"])
+    head = ["figure", "mean or p ± s.e.", "sd", "p5", "p25", "median", "p75", "p95", "n"]
+    return table(head, rows)
+
+
+def parameters_table(resolved: dict) -> str:
+    from .compare import parameters
+
+    rows = []
+    for path, p in parameters(resolved).items():
+        sources = ", ".join(f"<code>{escape(s)}</code>" for s in p["sources"])
+        rows.append([f"<code>{escape(path)}</code>", escape(p["value"]), sources,
+                     escape(p["note"] or "")])  # fmt: skip
+    return table(["parameter", "value", "sources", "note"], rows, numeric_from=9)
+
+
+def facts_table(facts: dict) -> str:
+    if not facts:
+        return "<p>No facts cited.</p>"
+    rows = [
+        [f"<code>{escape(fid)}</code>", escape(f["statement"]), escape(str(f["figure"])),
+         escape(str(f["date"])), escape(f["source"] + (f" ({f['url']})" if f.get("url") else ""))]
+        for fid, f in facts.items()
+    ]  # fmt: skip
+    return "<h3>Facts cited</h3>" + table(
+        ["id", "statement", "figure", "date", "source"], rows, numeric_from=9
+    )
+
+
+def provenance(summary: dict) -> str:
+    prov, sc = summary["provenance"], summary["scenario"]
+    packages = ", ".join(f"{k} {v}" for k, v in prov.get("packages", {}).items())
+    items = [
+        f"scenario hash <code>{escape(str(prov['scenario_hash']))}</code> "
+        f"({escape(str(sc['path']))}), engine {escape(str(prov['engine_version']))}",
+        f"seed {prov['seed']}, {prov['replications']:,} replications",
+        escape(packages),
+        f"started {escape(str(prov.get('started', '')))}, {prov.get('wall_seconds', 0):.1f} s "
+        f"on {prov.get('workers', 1)} worker(s)",
+    ]
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def _date(start: str, months: int) -> str:
+    return str(parse_month(start).plus(months))
+
+
+# --------------------------------------------------------------------------- a comparison
+
+
+def write_compare_report(data: dict, runs: list, folder: Path) -> Path:
+    """report.html (and the PNGs) of a comparison, in `folder`."""
+    from .plots import Series
+
+    series = [Series(r.label, r.summary, r.scalars["final_warheads"]) for r in runs]
+    averted = {
+        label: sc["vs_baseline"]["averted"]
+        for label, sc in data["scenarios"].items()
+        if sc["vs_baseline"]
+    }
+    figs, off = images(series, averted)
+    save_images(figs, folder)
+    path = folder / "report.html"
+    path.write_text(compare_html(data, runs, figs, off), encoding="utf-8")
+    return path
+
+
+def compare_html(data: dict, runs: list, figs: dict[str, tuple], off: str | None) -> str:
+    from .compare import ci_text
+
+    base = data["baseline"]
+    scenarios = data["scenarios"]
+    others = [label for label in scenarios if label != base]
+    title = f"Comparison: {', '.join(others)} against {base}"
+    listing = "".join(
+        f"<li><b>{escape(label)}</b>{' (baseline)' if label == base else ''}: "
+        f"{escape(sc['title'] or sc['name'])}, {escape(sc['source'])} "
+        f"({'run for this comparison' if sc['kind'] == 'scenario' else 'result folder'}; "
+        f"seed {sc['seed']}, {sc['replications']:,} replications)</li>"
+        for label, sc in scenarios.items()
+    )
+    body = [
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="sub">From {data["grid"]["start"]} for {data["grid"]["horizon_months"]} '
+        f"months; comparison {escape(data['id'])}. Differences are scenario minus baseline, "
+        "with 95% confidence intervals.</p>",
+        f"<ul>{listing}</ul>",
+        "<h2>Weapons averted</h2><p>Baseline minus scenario at the end of each year "
+        "(mean over replications and its 95% confidence interval).</p>",
+    ]
+    for label in others:
+        vs = scenarios[label]["vs_baseline"]
+        rows = [
+            [f"year {w['year']} ({w['date']})", escape(ci_text(w)), escape(ci_text(m))]
+            for w, m in zip(vs["averted"]["warheads"], vs["averted"]["material"], strict=True)
+        ]
+        body += [
+            f"<h3>{escape(label)}</h3><p>Differences are {escape(vs['pairing'])}.</p>",
+            table(["by", "warheads averted", "material averted"], rows),
+        ]
+    body += ["<h2>Charts</h2>", *figure_block(figs, off), "<h2>Figures</h2>"]
+    body.append(compare_table(data, others))
+    body.append("<h2>Parameters that differ</h2>")
+    for label in others:
+        diff = scenarios[label]["vs_baseline"]["parameters"]
+        rows = [
+            [f"<code>{escape(r['path'])}</code>", escape(r["baseline"] or "(not set)"),
+             escape(r["scenario"] or "(not set)")]
+            for r in diff
+        ]  # fmt: skip
+        body.append(f"<h3>{escape(label)} against {escape(base)}</h3>")
+        body.append(
+            table(["parameter", base, label], rows, numeric_from=9)
+            if rows
+            else "<p>None: the resolved scenarios set the same values.</p>"
+        )
+    body.append("<h2>Parameters and facts</h2>")
+    facts: dict = {}
+    for run in runs:
+        facts.update(run.summary.get("facts") or {})
+        body.append(
+            f"<details><summary>Every parameter of <b>{escape(run.label)}</b></summary>"
+            f"{parameters_table(run.summary['resolved'])}</details>"
+        )
+    body.append(facts_table(facts))
+    body.append("<h2>Provenance</h2>")
+    for run in runs:
+        body += [f"<h3>{escape(run.label)}</h3>", provenance(run.summary)]
+    return page(title, body)
+
+
+def compare_table(data: dict, others: list[str]) -> str:
+    from .compare import ci_text
+
+    base = data["baseline"]
+    scenarios = data["scenarios"]
+    head = ["figure", f"{escape(base)} (baseline)"]
+    for label in others:
+        head += [escape(label), f"{escape(label)} − {escape(base)} [95% CI]"]
+    rows = []
+    for block, show in (("metrics", _mean), ("probabilities", _p)):
+        for name, figure in scenarios[base][block].items():
+            row = [_name(name), show(figure)]
+            for label in others:
+                sc = scenarios[label]
+                row += [show(sc[block][name]), escape(ci_text(sc["vs_baseline"][block][name]))]
+            rows.append(row)
+    return table(head, rows)

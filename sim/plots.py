@@ -1,0 +1,177 @@
+"""Figures for the reports: fan charts, probability curves, the spread of final warheads.
+
+matplotlib is an optional extra, so it is imported inside `figures()`: without
+it the ImportError reaches the report, which then says plots are off. Figures
+are drawn on `matplotlib.figure.Figure` with the Agg canvas, never pyplot, so
+nothing global (backend, open windows) changes in the caller's process. One
+chart per quantity; several runs are overlaid in one chart, the baseline first.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+#: The baseline in dark grey, then one colour per scenario.
+COLOURS = ("#4d4d4d", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+SIZE = (8.0, 3.6)  # inches; at 110 dpi, 880 pixels wide
+
+
+@dataclass
+class Series:
+    """What the charts need of one run: its summary and its final warheads per replication."""
+
+    label: str
+    summary: dict
+    final_warheads: np.ndarray
+
+
+def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dict[str, tuple]:
+    """PNG images by file name: {name: (caption, png bytes)}.
+
+    `averted` maps a scenario label to its weapons-averted rows (comparison.json's
+    `vs_baseline.averted`); given, it adds a chart of them.
+    """
+    out: dict[str, tuple] = {}
+    several = len(series) > 1
+    for quantity, unit in (("warheads", "assembled warheads"), ("material", "weapons-equivalent")):
+        if any(quantity not in s.summary["trajectories"] for s in series):
+            continue  # a run made without monthly paths
+        fig = _figure()
+        _fan(fig.add_subplot(), series, quantity, unit)
+        caption = (
+            f"{quantity.title()} by month: median (line), 25–75% (dark band) and 5–95% "
+            f"(light band) of replications" + (", one colour per scenario." if several else ".")
+        )
+        out[f"{quantity}.png"] = (caption, _png(fig))
+    for curve, title in (
+        ("freeze_in_force", "P(a freeze is in force)"),
+        ("deal_reached", "P(a deal has been reached)"),
+    ):
+        fig = _figure()
+        _curve(fig.add_subplot(), series, curve, title)
+        out[f"{curve}.png"] = (f"{title}, by month.", _png(fig))
+    fig = _figure()
+    _distribution(fig.add_subplot(), series)
+    out["final_warheads.png"] = (
+        "Assembled warheads at the horizon: share of replications (dashed line: median).",
+        _png(fig),
+    )
+    if averted:
+        fig = _figure(height=SIZE[1] * 1.15)
+        axes = fig.subplots(1, 2)
+        fig.subplots_adjust(bottom=0.25, wspace=0.25)
+        for ax, quantity in zip(axes, ("warheads", "material"), strict=True):
+            _averted(ax, averted, quantity, [s.label for s in series])
+        out["averted.png"] = (
+            "Weapons averted: the baseline minus each scenario at the end of each year, "
+            "mean with its 95% confidence interval.",
+            _png(fig),
+        )
+    return out
+
+
+def _figure(height: float = SIZE[1]):
+    """A figure with fixed margins (a layout engine would draw every chart twice)."""
+    from matplotlib.figure import Figure  # the optional dependency
+
+    fig = Figure(figsize=(SIZE[0], height))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.14)
+    return fig
+
+
+def _years(ax) -> None:
+    """A tick a year, labelled by the year: cheaper and steadier than automatic date ticks."""
+    from matplotlib.dates import DateFormatter, YearLocator
+
+    ax.xaxis.set_major_locator(YearLocator())
+    ax.xaxis.set_major_formatter(DateFormatter("%Y"))
+
+
+def _dates(summary: dict, months) -> np.ndarray:
+    start = np.datetime64(summary["scenario"]["start"], "M")
+    return (start + np.asarray(months, dtype=int)).astype("datetime64[D]")
+
+
+def _colour(k: int, n: int) -> str:
+    """The baseline (first of several) in grey; a run on its own in blue."""
+    return COLOURS[(k if n > 1 else 1) % len(COLOURS)]
+
+
+def _fan(ax, series: list[Series], quantity: str, unit: str) -> None:
+    n = len(series)
+    light, dark = (0.12, 0.28) if n == 1 else (0.08, 0.2)
+    for k, s in enumerate(series):
+        band = s.summary["trajectories"][quantity]
+        x = _dates(s.summary, band["months"])
+        colour = _colour(k, n)
+        ax.fill_between(x, band["p5"], band["p95"], color=colour, alpha=light, lw=0)
+        ax.fill_between(x, band["p25"], band["p75"], color=colour, alpha=dark, lw=0)
+        # the baseline's median last and dashed, so a scenario drawn over it cannot hide it
+        style = {"ls": "--", "zorder": 5} if k == 0 and n > 1 else {}
+        ax.plot(x, band["p50"], color=colour, lw=2, label=f"{s.label} (median)", **style)
+    _years(ax)
+    ax.set_title(f"{quantity.title()}: median, 25–75% and 5–95% of replications", loc="left")
+    ax.set_ylabel(unit)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+
+
+def _curve(ax, series: list[Series], name: str, title: str) -> None:
+    for k, s in enumerate(series):
+        curves = s.summary["curves"]
+        x = _dates(s.summary, curves["months"])
+        style = {"ls": "--", "zorder": 5} if k == 0 and len(series) > 1 else {}
+        ax.plot(x, curves[name], color=_colour(k, len(series)), lw=2, label=s.label, **style)
+    _years(ax)
+    ax.set_title(f"{title}, by month", loc="left")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("probability")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+
+
+def _distribution(ax, series: list[Series]) -> None:
+    values = [np.asarray(s.final_warheads, dtype=float) for s in series]
+    pooled = np.concatenate(values)
+    bins = np.histogram_bin_edges(pooled, bins=min(40, max(5, int(np.sqrt(pooled.size)))))
+    for k, (s, v) in enumerate(zip(series, values, strict=True)):
+        colour = _colour(k, len(series))
+        weights = np.full(v.size, 1.0 / v.size)
+        ax.hist(v, bins=bins, weights=weights, color=colour, alpha=0.3, label=s.label)
+        ax.hist(v, bins=bins, weights=weights, color=colour, histtype="step", lw=1.5)
+        ax.axvline(float(np.median(v)), color=colour, ls="--", lw=1.5)
+    ax.set_title("Assembled warheads at the horizon", loc="left")
+    ax.set_xlabel("warheads")
+    ax.set_ylabel("share of replications")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", frameon=False)
+
+
+def _averted(ax, averted: dict[str, dict], quantity: str, labels: list[str]) -> None:
+    for k, (label, rows_by) in enumerate(averted.items(), start=1):
+        rows = [r for r in rows_by[quantity] if r["diff"] is not None]
+        colour = _colour(labels.index(label) if label in labels else k, len(labels))
+        years = np.array([r["year"] for r in rows], dtype=float) + 0.08 * (k - 1)
+        mean = np.array([r["diff"] for r in rows])
+        lo = np.array([r["diff"] - r["ci95"][0] if r["ci95"] else 0.0 for r in rows])
+        hi = np.array([r["ci95"][1] - r["diff"] if r["ci95"] else 0.0 for r in rows])
+        ax.errorbar(years, mean, yerr=[lo, hi], color=colour, marker="o", ms=4, capsize=3,
+                    label=label)  # fmt: skip
+    first = next(iter(averted.values()))[quantity]
+    ax.set_xticks([r["year"] for r in first], [r["date"] for r in first], rotation=45, fontsize=8)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_title(f"{quantity.title()} averted", loc="left")
+    ax.set_xlabel("end of year (state at the start of the month shown)")
+    ax.set_ylabel("baseline minus scenario")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    return buffer.getvalue()
