@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("reps", type=int)
     parser.add_argument("workers", type=int)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--stream", action="store_true", help="run with trajectories=False")
+    parser.add_argument("--stream", action="store_true", help="as sim run --no-trajectories")
     parser.add_argument("--save", help="also write the result folder here")
     args = parser.parse_args()
     scenario = sim.load_scenario(args.scenario)
@@ -43,6 +43,7 @@ def main() -> None:
         seed=args.seed,
         workers=args.workers,
         trajectories=not args.stream,
+        stream=args.stream,
         spool_dir=args.save,
     )
     wall = time.perf_counter() - t0

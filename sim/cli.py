@@ -155,6 +155,7 @@ def run(
                     workers=workers,
                     progress=progress,
                     trajectories=not no_trajectories,
+                    stream=no_trajectories,
                     precision=precision,
                     max_reps=max_reps,
                     spool_dir=_spool_dir(out) if no_trajectories else None,

@@ -90,6 +90,13 @@ def check_result_folder(folder: Path) -> None:
     missing = [name for name in RESULT_FILES if not (folder / name).is_file()]
     if not missing:
         return
+    if missing == ["trajectories.npz"]:
+        raise ScenarioError.single(
+            "this run was made with --no-trajectories: it keeps no monthly paths, so it "
+            "cannot be compared year by year",
+            file=str(folder),
+            hint="give the scenario file instead, or run it again without --no-trajectories",
+        )
     runs = sorted(p.parent for depth in ("*", "*/*") for p in folder.glob(f"{depth}/summary.json"))
     hint = (
         f"it holds {len(runs)} run(s); give one of them, e.g. {runs[-1]}"

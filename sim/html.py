@@ -107,7 +107,9 @@ def _p(p: dict) -> str:
 # --------------------------------------------------------------------------- a run
 
 
-def write_run_report(summary: dict, final_warheads: np.ndarray, folder: Path, run_id: str) -> Path:
+def write_run_report(
+    summary: dict, final_warheads: np.ndarray | None, folder: Path, run_id: str
+) -> Path:
     """report.html (and the PNGs) of one run, in `folder`."""
     from .plots import Series
 

@@ -21,11 +21,12 @@ SIZE = (8.0, 3.6)  # inches; at 110 dpi, 880 pixels wide
 
 @dataclass
 class Series:
-    """What the charts need of one run: its summary and its final warheads per replication."""
+    """What the charts need of one run: its summary and its final warheads per replication
+    (None for a streamed run, which keeps no per-replication values)."""
 
     label: str
     summary: dict
-    final_warheads: np.ndarray
+    final_warheads: np.ndarray | None
 
 
 def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dict[str, tuple]:
@@ -53,12 +54,13 @@ def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dic
         fig = _figure()
         _curve(fig.add_subplot(), series, curve, title)
         out[f"{curve}.png"] = (f"{title}, by month.", _png(fig))
-    fig = _figure()
-    _distribution(fig.add_subplot(), series)
-    out["final_warheads.png"] = (
-        "Assembled warheads at the horizon: share of replications (dashed line: median).",
-        _png(fig),
-    )
+    if all(s.final_warheads is not None for s in series):
+        fig = _figure()
+        _distribution(fig.add_subplot(), series)
+        out["final_warheads.png"] = (
+            "Assembled warheads at the horizon: share of replications (dashed line: median).",
+            _png(fig),
+        )
     if averted:
         fig = _figure(height=SIZE[1] * 1.15)
         axes = fig.subplots(1, 2)

@@ -7,7 +7,7 @@ per month of the reporting grid (month 0 is the scenario's start). `summary()`
 aggregates them; `save()` writes the result folder; `table()` gives one row
 per replication.
 
-`StreamedResults` (from `sim.run(..., trajectories=False)`) holds the same
+`StreamedResults` (from `sim.run(..., stream=True)`) holds the same
 summary computed on the fly and the per-replication table already spooled to
 disk, so memory does not grow with the number of replications.
 """

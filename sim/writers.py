@@ -34,7 +34,8 @@ def write_run(results, out: Path, run_id: str | None = None) -> Path:
         (tmp / "report.md").write_text(markdown(summary, final.name))
         results.write_replications(tmp)
         write_scenario(results.scenario, tmp / "scenario.yaml", final)
-        write_run_report(summary, results.scalars["final_warheads"], tmp, final.name)
+        finals = getattr(results, "scalars", {}).get("final_warheads")  # None when streamed
+        write_run_report(summary, finals, tmp, final.name)
     return final
 
 

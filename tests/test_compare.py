@@ -266,6 +266,13 @@ def test_help_has_examples_and_does_not_load_the_simulation_stack():
     assert out.stdout.strip() == "[]"
 
 
+def test_a_streamed_run_is_refused_with_the_reason(tmp_path):
+    streamed = sim.run(sim.load_scenario(STALLED), reps=5, seed=1, workers=1, stream=True)
+    folder = streamed.save(tmp_path)
+    with pytest.raises(ScenarioError, match="made with --no-trajectories"):
+        C.gather([folder, STALLED], workers=1)
+
+
 def test_a_run_saved_without_monthly_paths_cannot_show_weapons_averted(tmp_path):
     bare = sim.run(sim.load_scenario(STALLED), reps=5, seed=1, workers=1, trajectories=False)
     folder = save_without_charts(bare, tmp_path, "bare")

@@ -34,7 +34,7 @@ def test_sketch_ignores_missing_values():
 def pair():
     scenario = sim.load_scenario(SCENARIOS / "freeze.yaml")
     kept = sim.run(scenario, reps=3000, seed=5, workers=1)
-    streamed = sim.run(scenario, reps=3000, seed=5, workers=2, trajectories=False)
+    streamed = sim.run(scenario, reps=3000, seed=5, workers=2, stream=True)
     return kept.summary(), streamed
 
 
@@ -57,7 +57,7 @@ def test_streamed_figures_agree_with_kept_ones(pair):
 
 def test_streamed_run_is_the_same_on_one_or_two_workers(pair):
     _, two = pair
-    one = sim.run(two.scenario, reps=3000, seed=5, workers=1, trajectories=False)
+    one = sim.run(two.scenario, reps=3000, seed=5, workers=1, stream=True)
     strip = {"provenance"}
     a = {k: v for k, v in one.summary().items() if k not in strip}
     b = {k: v for k, v in two.summary().items() if k not in strip}
