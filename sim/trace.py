@@ -252,7 +252,7 @@ def narrate(kind: str, text: str, details: dict) -> str:
     """One event as a sentence; unknown kinds keep the model's text."""
     if kind == "launches" and "launches" in details:
         n, icbm = int(details["launches"]), int(details.get("icbm", 0))
-        span = _SPAN.search(text)
+        span = _SPAN.search(text)  # the model's text carries the stretch's months
         when = f" from {span[1]} to {span[2]}" if span else ""
         icbms = {0: "no ICBM", 1: "1 of them an ICBM"}.get(icbm, f"{icbm} of them ICBMs")
         return f"{n} missile launch event{'s' if n != 1 else ''}{when} ({icbms})"

@@ -100,6 +100,9 @@ class Deal(Mechanism):
                 f"stop by {label(plan.start, shutdown)}; inspectors expected by "
                 f"{label(plan.start, self.inspectors_at)}",
                 cheating=self.cheating,
+                covered=covered,
+                shutdown_at=shutdown,
+                inspectors_at=self.inspectors_at,
             )
         if self.cheating and w.recording:
             w.note(
@@ -124,6 +127,8 @@ class Deal(Mechanism):
                 "collapse",
                 f"Freeze collapses after {now - self.started:.0f} months; "
                 f"facilities restart by {label(w.plan.start, restart)}",
+                held_months=now - self.started,
+                restart_at=restart,
             )
         w.talks.deal_failed()
         w.posture_changed()

@@ -68,12 +68,15 @@ class Provocations(Mechanism):
             w.icbm_launches += icbms
             if others + icbms and w.recording:
                 start = w.plan.start
+                n = others + icbms
                 w.note(
                     "launches",
-                    f"{others + icbms} missile launch events ({icbms} ICBM) "
+                    f"{n} missile launch event{'s' if n != 1 else ''} ({icbms} ICBM) "
                     f"from {label(start, self.since)} to {label(start, until - 1e-9)}",
-                    launches=others + icbms,
+                    launches=n,
                     icbm=icbms,
+                    since=self.since,
+                    until=until,
                 )
         self.since = until
 

@@ -129,8 +129,8 @@ def finish(world: World) -> Partial:
         w.talks.trust,
     ]
     firsts = tuple(w.first.get(name, math.nan) for name in FIRSTS)
-    if w.log is not None:
-        w.log.sort(key=lambda entry: entry[0])
+    if w.log is not None:  # by time; a tally of launches before what ended its stretch
+        w.log.sort(key=lambda entry: (entry[0], entry[1] != "launches"))
     return Partial(
         scalars, firsts, w.freeze_spells, w.arsenal.path(), w.sampled, w.log, next(w.env._eid)
     )

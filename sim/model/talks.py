@@ -71,7 +71,12 @@ class Talks(Mechanism):
         w.happened("talks_opened")
         demand = w.p["talks.us_demand"].replace("_", " ")
         if w.recording:
-            w.note("talks_open", f"Talks open (US demand: {demand})", why=why)
+            w.note(
+                "talks_open",
+                f"Talks open (US demand: {demand})",
+                why=why,
+                demand=w.p["talks.us_demand"],
+            )
         w.posture_changed()
 
     def p_deal(self) -> float:
