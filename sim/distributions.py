@@ -5,7 +5,7 @@ A scenario parameter is a number (`12`), a number with provenance
 replication (`{triangular: [6, 12, 20], source: judgment}`). Every distribution
 samples by inverse CDF from one uniform number, and knows its mean, variance
 and support, so tests can check sampled moments against the analytic ones and
-validation can check a probability's whole support lies in [0, 1].
+validation (see `params`) can check that a probability's whole support lies in [0, 1].
 
 Drawing by inverse CDF from a uniform that depends only on the replication and
 the parameter's path keeps draws coupled across scenarios and sweep points:
@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     field_validator,
     model_validator,
 )
@@ -441,144 +438,6 @@ DISTRIBUTIONS: dict[str, type[_Spec]] = {
 }
 Spec = _Spec
 
-_PARAM_HELP = (
-    "expected a number or a distribution: {value: x}, {uniform: [low, high]}, "
-    "{triangular: [low, mode, high]}, {normal: [mean, sd]}, {lognormal: [median, sigma]}, "
-    "{beta: [a, b]} or {choice: [...]}"
-)
-
-
-def _kind(v: Any) -> str | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int | float):
-        return "number"
-    if isinstance(v, _Spec):
-        return v.kind
-    if isinstance(v, dict):
-        kinds = [k for k in v if k in DISTRIBUTIONS]
-        return kinds[0] if len(kinds) == 1 else None
-    return None
-
-
-def _label_kind(v: Any) -> str | None:
-    if isinstance(v, str):
-        return "label"
-    kind = _kind(v)
-    return kind if kind in ("value", "choice") else None
-
-
-def _as_spec(v: Any) -> _Spec:
-    return Fixed(value=float(v)) if isinstance(v, int | float) else v
-
-
-def _as_label_spec(v: Any) -> _Spec:
-    return Fixed(value=v) if isinstance(v, str) else v
-
-
-def _numeric_only(v: _Spec) -> _Spec:
-    if isinstance(v, Fixed) and isinstance(v.value, str):
-        raise ValueError(f"expected a number, got {v.value!r}")
-    if isinstance(v, Choice) and any(isinstance(x, str) for x in v.choice.values):
-        raise ValueError("choice: expected numbers here")
-    return v
-
-
-def _labels_only(v: _Spec) -> _Spec:
-    if isinstance(v, Fixed) and not isinstance(v.value, str):
-        raise ValueError(f"expected a name, got {v.value!r}")
-    if isinstance(v, Choice) and not all(isinstance(x, str) for x in v.choice.values):
-        raise ValueError("choice: expected names here")
-    return v
-
-
-Param = Annotated[
-    Union[  # noqa: UP007 - the tagged form needs Union
-        Annotated[float, Tag("number")],
-        Annotated[Fixed, Tag("value")],
-        Annotated[Uniform, Tag("uniform")],
-        Annotated[Triangular, Tag("triangular")],
-        Annotated[Normal, Tag("normal")],
-        Annotated[LogNormal, Tag("lognormal")],
-        Annotated[Beta, Tag("beta")],
-        Annotated[Choice, Tag("choice")],
-    ],
-    Discriminator(_kind, custom_error_type="parameter", custom_error_message=_PARAM_HELP),
-    AfterValidator(_as_spec),
-    AfterValidator(_numeric_only),
-]
-"""A numeric parameter: a number or any distribution; after validation always a `Spec`."""
-
-FixedParam = Annotated[
-    Union[  # noqa: UP007
-        Annotated[float, Tag("number")],
-        Annotated[Fixed, Tag("value")],
-    ],
-    Discriminator(
-        lambda v: _kind(v) if _kind(v) in ("number", "value") else None,
-        custom_error_type="fixed_parameter",
-        custom_error_message="expected a number or {value: x, source: ...}; "
-        "a distribution is not allowed here",
-    ),
-    AfterValidator(_as_spec),
-    AfterValidator(_numeric_only),
-]
-"""A numeric value that may carry provenance but may not be random."""
-
-LabelParam = Annotated[
-    Union[  # noqa: UP007
-        Annotated[str, Tag("label")],
-        Annotated[Fixed, Tag("value")],
-        Annotated[Choice, Tag("choice")],
-    ],
-    Discriminator(
-        _label_kind,
-        custom_error_type="label_parameter",
-        custom_error_message="expected a name, {value: name} or {choice: [names]}",
-    ),
-    AfterValidator(_as_label_spec),
-    AfterValidator(_labels_only),
-]
-"""A named setting (such as the US demand) that may be uncertain: a name or a choice."""
-
-
-def labels_of(spec: _Spec) -> list[str]:
-    """Every name a label parameter can take."""
-    if isinstance(spec, Choice):
-        return [str(v) for v in spec.choice.values]
-    return [str(spec.ppf(0.5))]
-
-
-def bounded(low: float, high: float, what: str):
-    """An after-validator: the parameter's whole support must lie in [low, high]."""
-
-    def check(spec: _Spec) -> _Spec:
-        lo, hi = spec.support()
-        if math.isnan(lo) or lo < low or hi > high:
-            span = f"[{low:g}, {high:g}]" if math.isfinite(high) else f"at least {low:g}"
-            if isinstance(spec, Fixed):
-                raise ValueError(f"{what} must be {_in(span)}; got {spec.value:g}")
-            raise ValueError(
-                f"{what} must be {_in(span)}; {spec.describe()} can give values from "
-                f"{lo:g} to {hi:g}"
-                + (" (give it low and high bounds)" if math.isinf(lo) or math.isinf(hi) else "")
-            )
-        return spec
-
-    return AfterValidator(check)
-
-
-def _in(span: str) -> str:
-    return span if span.startswith("at least") else f"in {span}"
-
-
-Probability = Annotated[Param, bounded(0.0, 1.0, "a probability")]
-Rate = Annotated[Param, bounded(0.0, math.inf, "a rate")]
-NonNegative = Annotated[Param, bounded(0.0, math.inf, "this value")]
-Months = Annotated[Param, bounded(0.0, math.inf, "a delay in months")]
-Share = Annotated[FixedParam, bounded(0.0, 1.0, "a share")]
-
-
 # ---------------------------------------------------------------------------
 # Beta inverse CDF (no SciPy at run time): Lentz's continued fraction for the
 # regularized incomplete beta function, inverted by safeguarded bisection.
@@ -646,35 +505,3 @@ def _beta_ppf(a: float, b: float, u: float) -> float:
             break
         x = nxt
     return x
-
-
-ParamKind = Literal["value", "uniform", "triangular", "normal", "lognormal", "beta", "choice"]
-
-
-def _any_kind(v: Any) -> str | None:
-    return "label" if isinstance(v, str) else _kind(v)
-
-
-def _as_any_spec(v: Any) -> _Spec:
-    if isinstance(v, str):
-        return Fixed(value=v)
-    return _as_spec(v)
-
-
-AnyParam = Annotated[
-    Union[  # noqa: UP007
-        Annotated[float, Tag("number")],
-        Annotated[str, Tag("label")],
-        Annotated[Fixed, Tag("value")],
-        Annotated[Uniform, Tag("uniform")],
-        Annotated[Triangular, Tag("triangular")],
-        Annotated[Normal, Tag("normal")],
-        Annotated[LogNormal, Tag("lognormal")],
-        Annotated[Beta, Tag("beta")],
-        Annotated[Choice, Tag("choice")],
-    ],
-    Discriminator(_any_kind, custom_error_type="parameter", custom_error_message=_PARAM_HELP),
-    AfterValidator(_as_any_spec),
-]
-"""A value a calendar entry sets: a number, a name or a distribution (checked against
-its target by the loader)."""

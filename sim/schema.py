@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .dates import parse_date, parse_month
-from .distributions import (
+from .distributions import Source, Spec
+from .params import (
     AnyParam,
     LabelParam,
     Months,
@@ -25,8 +26,6 @@ from .distributions import (
     Probability,
     Rate,
     Share,
-    Source,
-    Spec,
     bounded,
     labels_of,
 )

@@ -133,7 +133,7 @@ def story(
 
 
 def _story_of_folder(folder: Path, rep, how, metric, given) -> Trace:
-    from .compare import check_result_folder, read_table
+    from .runs import check_result_folder, read_table
 
     check_result_folder(folder)
     if any(g is not None and g != [] for g in given):

@@ -14,13 +14,11 @@ from sim.distributions import (
     Fixed,
     LogNormal,
     Normal,
-    Param,
-    Probability,
-    Rate,
     Triangular,
     Uniform,
     beta_cdf,
 )
+from sim.params import Param, Probability, Rate
 
 SPECS = [
     Uniform(uniform=(15, 20)),

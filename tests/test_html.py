@@ -11,6 +11,7 @@ from conftest import SCENARIOS
 import sim
 from sim import compare as C
 from sim import html
+from sim.runs import from_results
 
 PNG = b"\x89PNG\r\n\x1a\n"
 RUN_CHARTS = {"warheads.png", "material.png", "freeze_in_force.png", "deal_reached.png",
@@ -92,7 +93,7 @@ def test_without_matplotlib_the_reports_say_plots_are_off(results, tmp_path, mon
     assert {"summary.json", "report.md", "replications.csv", "trajectories.npz"} <= {
         p.name for p in folder.iterdir()
     }
-    runs = [C.from_results(results, "a"), C.from_results(results, "b")]
+    runs = [from_results(results, "a"), from_results(results, "b")]
     compared = C.save(C.compare(runs), runs, tmp_path)
     assert "Plots are off" in (compared / "report.html").read_text(encoding="utf-8")
     assert (compared / "comparison.json").exists() and not list(compared.glob("*.png"))

@@ -1,0 +1,238 @@
+"""The runs a comparison is made of: scenario files run now, or result folders read back.
+
+Every input becomes a `Run`: its summary and its outcomes, one row per
+replication. A result folder is read, never rerun. Before anything runs, the
+inputs are checked to cover the same calendar months (start, horizon, grid).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import Problem, ScenarioError
+
+RESULT_FILES = ("summary.json", "replications.csv", "trajectories.npz")
+QUANTITIES = ("warheads", "material")
+
+
+@dataclass
+class Run:
+    """One side of a comparison: a run's summary and its outcomes, one row per replication."""
+
+    label: str
+    source: str  # the argument it came from
+    kind: str  # "scenario": run for this comparison; "results": read from a folder
+    summary: dict  # the content of summary.json
+    scalars: dict[str, np.ndarray]
+    firsts: dict[str, np.ndarray]  # month an event first happened, NaN if it never did
+    trajectories: dict[str, np.ndarray]  # replications x months
+    freeze_at_end: np.ndarray
+
+    @property
+    def seed(self) -> int:
+        return int(self.summary["provenance"]["seed"])
+
+    @property
+    def replications(self) -> int:
+        return int(self.summary["provenance"]["replications"])
+
+
+def from_results(results, source: str) -> Run:
+    """A Run from a `Results` just computed."""
+    return Run(
+        label=results.scenario.name,
+        source=source,
+        kind="scenario",
+        summary=results.summary(),
+        scalars=dict(results.scalars),
+        firsts=dict(results.firsts),
+        trajectories=dict(results.trajectories),
+        freeze_at_end=results.freeze[:, -1].copy(),
+    )
+
+
+def read_table(path: Path) -> dict[str, np.ndarray]:
+    """replications.csv as columns: numbers as floats (empty cell: NaN), anything else as text."""
+    with path.open(newline="", encoding="utf-8") as f:
+        header, *rows = list(csv.reader(f))
+    columns: dict[str, np.ndarray] = {}
+    for k, name in enumerate(header):
+        cells = [row[k] for row in rows]
+        try:
+            columns[name] = np.array([float(c) if c else math.nan for c in cells], dtype=float)
+        except ValueError:
+            columns[name] = np.array(cells, dtype=object)
+    return columns
+
+
+def check_result_folder(folder: Path) -> None:
+    """Refuse, with a hint, anything that is not a folder written by `sim run`."""
+    missing = [name for name in RESULT_FILES if not (folder / name).is_file()]
+    if not missing:
+        return
+    if missing == ["trajectories.npz"]:
+        raise ScenarioError.single(
+            "this run was made with --no-trajectories: it keeps no monthly paths, so it "
+            "cannot be compared year by year",
+            file=str(folder),
+            hint="give the scenario file instead, or run it again without --no-trajectories",
+        )
+    runs = sorted(p.parent for depth in ("*", "*/*") for p in folder.glob(f"{depth}/summary.json"))
+    hint = (
+        f"it holds {len(runs)} run(s); give one of them, e.g. {runs[-1]}"
+        if runs
+        else "give a scenario file (.yaml) or a run's folder, results/<scenario>/<run-id>/"
+    )
+    raise ScenarioError.single(
+        f"not a result folder: {', '.join(missing)} missing", file=str(folder), hint=hint
+    )
+
+
+def read_folder(folder: str | Path) -> Run:
+    """A Run from a result folder (summary.json, replications.csv, trajectories.npz)."""
+    from .model.replication import FIRSTS, SCALARS
+
+    folder = Path(folder)
+    check_result_folder(folder)
+    where = {"file": str(folder)}
+    try:
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        table = read_table(folder / "replications.csv")
+        with np.load(folder / "trajectories.npz") as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ScenarioError.single(f"cannot read the result folder: {exc}", **where) from None
+    needed = [*SCALARS, *(f"months_to_{e}" for e in FIRSTS), "freeze_in_force_at_end"]
+    absent = [c for c in needed if c not in table]
+    absent += [k for k in (*QUANTITIES, "months", "dates") if k not in arrays]
+    if absent:
+        raise ScenarioError.single(
+            f"the result folder lacks {', '.join(absent)}; was it written by an older sim, "
+            "or without trajectories?",
+            **where,
+            hint="run the scenario again with `sim run`",
+        )
+    reps = int(summary["provenance"]["replications"])
+    rows = len(table["replication"])
+    if rows != reps or arrays["warheads"].shape[0] != reps:
+        raise ScenarioError.single(
+            f"replications.csv has {rows} rows and trajectories.npz "
+            f"{arrays['warheads'].shape[0]}, but summary.json says {reps} replications",
+            **where,
+        )
+    summary["grid"] = {
+        "start": str(arrays["dates"][0]),
+        "horizon_months": int(arrays["months"][-1]),
+        "step": int(np.diff(arrays["months"]).min()) if len(arrays["months"]) > 1 else 1,
+    }
+    return Run(
+        label=summary["scenario"]["name"],
+        source=str(folder),
+        kind="results",
+        summary=summary,
+        scalars={name: table[name] for name in SCALARS},
+        firsts={name: table[f"months_to_{name}"] for name in FIRSTS},
+        trajectories={q: arrays[q] for q in QUANTITIES},
+        freeze_at_end=table["freeze_in_force_at_end"].astype(bool),
+    )
+
+
+def grid_of(scenario=None, run: Run | None = None) -> dict:
+    """Start, horizon and step (months) of the reporting grid: what must agree to compare."""
+    if run is not None:
+        sc = run.summary["scenario"]
+        default = {"start": sc["start"], "horizon_months": sc["horizon_months"], "step": 1}
+        return run.summary.get("grid", default)
+    return {
+        "start": str(scenario.start_month),
+        "horizon_months": scenario.horizon_months,
+        "step": 1,
+    }
+
+
+def check_compatible(grids: list[tuple[str, dict]]) -> None:
+    """Refuse runs whose calendar months differ from the baseline's, saying what differs."""
+    (base_source, base), *others = grids
+    units = {"start": "", "horizon_months": " months", "step": " month(s)"}
+    names = {"start": "start", "horizon_months": "horizon", "step": "reporting grid step"}
+    problems = []
+    for source, grid in others:
+        diffs = [
+            f"{names[k]} {grid[k]}{units[k]}, the baseline's {base[k]}{units[k]}"
+            for k in names
+            if str(grid[k]) != str(base[k])
+        ]
+        if diffs:
+            problems.append(
+                Problem(
+                    f"cannot be compared with the baseline {base_source}: {'; '.join(diffs)}",
+                    file=source,
+                    hint="compare runs over the same months: same start, horizon and grid",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+
+
+def gather(
+    sources: list[str | Path],
+    reps: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress=None,
+) -> list[Run]:
+    """Read result folders and run scenario files, checking first that all can be compared.
+
+    Scenario files all run with one seed and number of replications, so they pair
+    with each other: those given, else a result folder's (so they pair with it too),
+    else the first scenario file's `run:` defaults. `progress(label, done, total)`.
+    """
+    from .loader import load_scenario
+    from .runner import run as run_scenario
+
+    loaded: list = []
+    problems: list[Problem] = []
+    for source in sources:
+        path = Path(source)
+        try:
+            if path.is_dir():
+                loaded.append(read_folder(path))
+            elif path.is_file():
+                loaded.append(load_scenario(path))
+            else:
+                raise ScenarioError.single(
+                    "no such scenario file or result folder", file=str(source)
+                )
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    check_compatible(
+        [
+            (str(s), grid_of(run=x) if isinstance(x, Run) else grid_of(scenario=x))
+            for s, x in zip(sources, loaded, strict=True)
+        ]
+    )
+    folders = [x for x in loaded if isinstance(x, Run)]
+    files = [x for x in loaded if not isinstance(x, Run)]
+    if folders:
+        seed = folders[0].seed if seed is None else seed
+        reps = folders[0].replications if reps is None else reps
+    elif files:
+        seed = files[0].run.seed if seed is None else seed
+        reps = files[0].run.replications if reps is None else reps
+    runs = []
+    for source, item in zip(sources, loaded, strict=True):
+        if isinstance(item, Run):
+            runs.append(item)
+            continue
+        report = (lambda d, t, name=item.name: progress(name, d, t)) if progress else None
+        results = run_scenario(item, reps=reps, seed=seed, workers=workers, progress=report)
+        runs.append(from_results(results, str(source)))
+    return runs
