@@ -1,0 +1,503 @@
+"""What a sweep varies: SPEC strings, sweep files, and the factors of a design.
+
+A sweep is written on the command line (`--param PATH=SPEC`, repeatable) or in a
+YAML sweep file that names its scenario. Both become a `SweepSpec`: the
+scenario, fixed overrides, and a tuple of `Factor`s. A factor is one axis of the
+design: a single parameter (`product:`), or several parameters varied together,
+value by value (`zip:`). Everything here is parsing and checking of text the
+analyst wrote; it never imports the simulation stack, and it never evaluates
+anything as code.
+
+SPEC syntax (the same in YAML, where a list or mapping may also be written out):
+
+    0.05,0.1,0.2          a list of values (numbers or names)
+    0.05:0.25:5           a range: five evenly spaced values from 0.05 to 0.25
+    6:20                  bounds: uniform between 6 and 20 (sampled designs)
+    triangular(6,12,20)   a distribution (uniform, triangular, normal, lognormal, beta)
+    {lognormal: {median: 0.29, sigma: 0.4}}   any distribution in scenario syntax
+    scenario              the parameter's own distribution in the scenario
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import Problem, ScenarioError
+from .yamlfile import Marks, parse_yaml, read_yaml
+
+DESIGNS = ("grid", "lhs", "sobol")
+SPEC_HELP = (
+    "SPEC is a list (0.05,0.1,0.2), a range start:stop:count (0.05:0.25:5), bounds "
+    "low:high, a distribution such as triangular(6,12,20), or 'scenario'"
+)
+_CALL = re.compile(r"^([A-Za-z_]+)\s*\((.*)\)$", re.S)
+_NAMED = {"uniform": 2, "triangular": 3, "normal": 2, "lognormal": 2, "beta": 2}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a SPEC was written, so a problem with it can point there."""
+
+    file: str = "--param"
+    line: int | None = None
+    column: int | None = None
+
+    def problem(self, message: str, path: str | None = None, hint: str | None = None):
+        return Problem(
+            message, file=self.file, line=self.line, column=self.column, path=path, hint=hint
+        )
+
+
+@dataclass(frozen=True)
+class Values:
+    """What one parameter takes across a sweep.
+
+    Either finite `levels` (a list or a range: the only kind a grid accepts) or a
+    distribution `dist` to draw from (sampled designs). `from_scenario` defers to
+    the parameter's own distribution, filled in once the scenario is loaded.
+    """
+
+    text: str
+    levels: tuple | None = None
+    dist: Any = None  # a sim.distributions.Spec
+    from_scenario: bool = False
+    where: Where = field(default_factory=Where, compare=False)
+
+    @property
+    def finite(self) -> bool:
+        return self.levels is not None
+
+    def at(self, u: float) -> Any:
+        """The value at design coordinate u in [0, 1): a level, or a quantile."""
+        if self.levels is not None:
+            return self.levels[min(int(u * len(self.levels)), len(self.levels) - 1)]
+        u = min(max(u, 1e-12), 1.0 - 1e-12)  # ppf(0) of an unbounded law is infinite
+        return self.dist.ppf(u)
+
+    def describe(self) -> str:
+        if self.levels is not None:
+            return ", ".join(_show(v) for v in self.levels)
+        return self.dist.describe() + (" (from the scenario)" if self.from_scenario else "")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One axis of a design: a parameter, or a zip group of parameters varied together."""
+
+    params: tuple[tuple[str, Values], ...]
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(p for p, _ in self.params)
+
+    @property
+    def label(self) -> str:
+        return " + ".join(self.paths)
+
+    @property
+    def levels(self) -> int | None:
+        """Number of grid levels (every zipped parameter has the same number), or None."""
+        counts = {len(v.levels) for _, v in self.params if v.levels is not None}
+        return counts.pop() if len(counts) == 1 and all(v.finite for _, v in self.params) else None
+
+    def values_at(self, coord: float, grid: bool) -> dict[str, Any]:
+        """Each parameter's value at a grid level index or a sampled coordinate u."""
+        if grid:
+            return {p: v.levels[int(coord)] for p, v in self.params}
+        return {p: v.at(coord) for p, v in self.params}
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A sweep as written: scenario, fixed overrides, factors and run settings."""
+
+    scenario: Path
+    factors: tuple[Factor, ...]
+    design: str = "grid"
+    samples: int | None = None
+    reps: int | None = None
+    seed: int | None = None
+    name: str | None = None
+    overrides: dict = field(default_factory=dict)
+    metrics: tuple[str, ...] | None = None
+    source: str | None = None  # the sweep file, if any
+
+
+# --------------------------------------------------------------------------- SPEC text
+
+
+def parse_spec(text: str, path: str, where: Where) -> Values:
+    """Parse one SPEC string (see the module docstring)."""
+    s = text.strip()
+    if not s:
+        raise ScenarioError([where.problem("empty SPEC", path, SPEC_HELP)])
+    if s == "scenario":
+        return Values(text=s, from_scenario=True, where=where)
+    call = _CALL.match(s)
+    if call:
+        name = call[1].lower()
+        if name not in _NAMED:
+            close = difflib.get_close_matches(name, list(_NAMED), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(_NAMED)}"
+            raise ScenarioError([where.problem(f"unknown distribution {call[1]!r}", path, hint)])
+        args = [_number(a, path, where, s) for a in call[2].split(",")]
+        if len(args) != _NAMED[name]:
+            raise ScenarioError(
+                [
+                    where.problem(
+                        f"{name}() takes {_NAMED[name]} numbers, got {len(args)} in {s!r}",
+                        path,
+                        SPEC_HELP,
+                    )
+                ]
+            )
+        return _distribution({name: args}, path, where, s)
+    if s.startswith("{"):
+        data, _ = parse_yaml(s, f"--param {path}")
+        return parse_value(data, path, where)
+    if ":" in s:
+        parts = [p.strip() for p in s.split(":")]
+        if len(parts) == 2:
+            low, high = (_number(p, path, where, s) for p in parts)
+            if not low < high:
+                raise ScenarioError(
+                    [where.problem(f"bounds {s!r}: the low bound must be below the high one", path)]
+                )
+            return _distribution({"uniform": [low, high]}, path, where, s)
+        if len(parts) == 3:
+            start, stop = (_number(p, path, where, s) for p in parts[:2])
+            return _range(start, stop, parts[2], path, where, s)
+        raise ScenarioError(
+            [
+                where.problem(
+                    f"{s!r}: a range is start:stop:count and bounds are low:high", path, SPEC_HELP
+                )
+            ]
+        )
+    items = [p.strip() for p in s.split(",")]
+    if any(not p for p in items):
+        raise ScenarioError([where.problem(f"{s!r}: an empty item in the list", path, SPEC_HELP)])
+    return Values(text=s, levels=tuple(_scalar(p, path, where) for p in items), where=where)
+
+
+def parse_value(raw: Any, path: str, where: Where) -> Values:
+    """A parameter's entry in a sweep file: a list, a SPEC string, a number or a mapping."""
+    if isinstance(raw, bool) or raw is None:
+        raise ScenarioError([where.problem(f"expected a SPEC, got {raw!r}", path, SPEC_HELP)])
+    if isinstance(raw, int | float):
+        return Values(text=_show(raw), levels=(raw,), where=where)
+    if isinstance(raw, str):
+        return parse_spec(raw, path, where)
+    if isinstance(raw, list):
+        if not raw:
+            raise ScenarioError([where.problem("an empty list of values", path)])
+        levels = []
+        for item in raw:
+            if isinstance(item, bool) or not isinstance(item, int | float | str):
+                raise ScenarioError(
+                    [where.problem(f"list items must be numbers or names, got {item!r}", path)]
+                )
+            levels.append(item)
+        return Values(text=", ".join(map(_show, levels)), levels=tuple(levels), where=where)
+    if isinstance(raw, dict):
+        text = _flow(raw)
+        if set(raw) == {"range"} and isinstance(raw["range"], list) and len(raw["range"]) == 3:
+            start, stop, count = raw["range"]
+            return _range(
+                _number(start, path, where, text),
+                _number(stop, path, where, text),
+                count,
+                path,
+                where,
+                text,
+            )
+        if set(raw) == {"bounds"} and isinstance(raw["bounds"], list) and len(raw["bounds"]) == 2:
+            low, high = (_number(b, path, where, text) for b in raw["bounds"])
+            if not low < high:
+                raise ScenarioError(
+                    [where.problem("bounds: the low bound must be below the high one", path)]
+                )
+            return _distribution({"uniform": [low, high]}, path, where, text)
+        if set(raw) == {"values"}:
+            return parse_value(raw["values"], path, where)
+        return _distribution(raw, path, where, text)
+    raise ScenarioError([where.problem(f"expected a SPEC, got {raw!r}", path, SPEC_HELP)])
+
+
+def _distribution(data: dict, path: str, where: Where, text: str) -> Values:
+    from pydantic import TypeAdapter
+
+    from .distributions import AnyParam
+
+    try:
+        spec = TypeAdapter(AnyParam).validate_python(data)
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ScenarioError([where.problem(f"{text}: {message}", path, SPEC_HELP)]) from None
+    if not spec.random:
+        return Values(text=text, levels=(spec.ppf(0.5),), where=where)
+    return Values(text=text, dist=spec, where=where)
+
+
+def _range(start: float, stop: float, count: Any, path: str, where: Where, text: str) -> Values:
+    try:
+        n = int(str(count).strip())
+    except ValueError:
+        n = 0
+    if n < 2:
+        raise ScenarioError(
+            [
+                where.problem(
+                    f"range {text!r}: the count must be a whole number, at least 2; got {count!r}",
+                    path,
+                    "for example 0.05:0.25:5 gives 0.05, 0.1, 0.15, 0.2, 0.25",
+                )
+            ]
+        )
+    step = (stop - start) / (n - 1)
+    # Rounded to 12 significant digits so that 0.05:0.25:5 gives 0.15, not 0.15000000000000002.
+    levels = tuple(float(f"{start + k * step:.12g}") for k in range(n))
+    return Values(text=text, levels=levels, where=where)
+
+
+def _number(text: Any, path: str, where: Where, spec: str) -> float:
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    try:
+        return float(str(text).strip())
+    except ValueError:
+        raise ScenarioError(
+            [where.problem(f"{spec!r}: {str(text).strip()!r} is not a number", path, SPEC_HELP)]
+        ) from None
+
+
+def _scalar(text: str, path: str, where: Where) -> Any:
+    value, _ = parse_yaml(text, f"--param {path}")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ScenarioError([where.problem(f"{text!r} is not a number or a name", path, SPEC_HELP)])
+    return value
+
+
+def _show(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _flow(data: Any) -> str:
+    if isinstance(data, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in data.items()) + "}"
+    if isinstance(data, list):
+        return "[" + ", ".join(_flow(v) for v in data) + "]"
+    return _show(data)
+
+
+def parse_params(items: list[str]) -> list[Factor]:
+    """`--param PATH=SPEC` options: one factor each."""
+    factors = []
+    for item in items:
+        path, sep, spec = item.partition("=")
+        path = path.strip()
+        if not sep or not path:
+            raise ScenarioError.single(
+                f"--param {item!r}: expected PATH=SPEC",
+                file="--param",
+                hint="for example --param talks.p_deal.freeze_for_relief=0.05:0.25:5",
+            )
+        factors.append(Factor(((path, parse_spec(spec, path, Where(f"--param {path}"))),)))
+    return factors
+
+
+def parse_sets(items: list[str] | None) -> dict[str, Any]:
+    """`--set PATH=VALUE` options, values read as YAML (as `sim run` reads them)."""
+    out: dict[str, Any] = {}
+    for text in items or []:
+        key, sep, raw = text.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError.single(
+                f"--set {text!r}: expected PATH=VALUE",
+                file="--set",
+                hint="for example --set horizon_years=5",
+            )
+        out[key.strip()] = parse_yaml(raw, f"--set {text}")[0] if raw.strip() else None
+    return out
+
+
+# --------------------------------------------------------------------------- sweep files
+
+
+class SweepFile(BaseModel):
+    """A sweep file: YAML beside the scenario, naming it and what to vary."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: str = Field(description="The scenario file, relative to this file.")
+    name: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Folder under results/sweeps/ (default: the scenario's).",
+    )
+    design: Literal["grid", "lhs", "sobol"] = "grid"
+    samples: int | None = Field(None, ge=2, description="LHS points, or Sobol base samples N.")
+    reps: int | None = Field(None, ge=1, description="Replications per point.")
+    seed: int | None = Field(None, ge=0)
+    set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides, as --set.")
+    product: dict[str, Any] = Field(
+        default_factory=dict, description="Parameters varied independently."
+    )
+    zip: list[dict[str, Any]] = Field(
+        default_factory=list, description="Groups of parameters varied together."
+    )
+    metrics: list[str] | None = Field(None, description="Metrics to analyse (default: headline).")
+
+
+def is_sweep_file(path: Path) -> bool:
+    """A sweep file is a YAML mapping with a `scenario:` key (scenario files never have one)."""
+    data, _ = read_yaml(path)
+    return isinstance(data, dict) and "scenario" in data
+
+
+def read_sweep_file(path: Path) -> SweepSpec:
+    """Read and check a sweep file; every problem names its line."""
+    data, marks = read_yaml(path)
+    file = str(path)
+    try:
+        doc = SweepFile.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([_file_problem(err, marks, file) for err in exc.errors()]) from None
+    factors = []
+    for key, raw in doc.product.items():
+        factors.append(Factor(((key, parse_value(raw, key, _at(marks, ("product", key), file))),)))
+    for i, group in enumerate(doc.zip):
+        where = _at(marks, ("zip", i), file)
+        if not group:
+            raise ScenarioError([where.problem("an empty zip group", f"zip[{i}]")])
+        params = tuple(
+            (key, parse_value(raw, key, _at(marks, ("zip", i, key), file)))
+            for key, raw in group.items()
+        )
+        counts = {p: len(v.levels) for p, v in params if v.finite}
+        if len(set(counts.values())) > 1:
+            sizes = ", ".join(f"{p} has {n}" for p, n in counts.items())
+            raise ScenarioError(
+                [
+                    where.problem(
+                        f"zipped parameters need the same number of values: {sizes}", f"zip[{i}]"
+                    )
+                ]
+            )
+        factors.append(Factor(params))
+    return SweepSpec(
+        scenario=path.parent / doc.scenario,
+        factors=tuple(factors),
+        design=doc.design,
+        samples=doc.samples,
+        reps=doc.reps,
+        seed=doc.seed,
+        name=doc.name,
+        overrides=dict(doc.set),
+        metrics=tuple(doc.metrics) if doc.metrics else None,
+        source=file,
+    )
+
+
+def _at(marks: Marks, key: tuple, file: str) -> Where:
+    line, column = marks.get(key, (None, None))
+    return Where(file, line, column)
+
+
+def _file_problem(err: dict, marks: Marks, file: str) -> Problem:
+    loc = tuple(err["loc"])
+    where = _at(marks, loc, file) if loc in marks else _at(marks, loc[:-1], file)
+    path = ".".join(map(str, loc)) or None
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), list(SweepFile.model_fields), n=1)
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else ("a sweep file has: " + ", ".join(SweepFile.model_fields))
+        )
+        return where.problem(f"unknown key {loc[-1]!r}", path, hint)
+    if kind == "missing":
+        return where.problem(
+            f"missing required key {loc[-1]!r}",
+            path,
+            SweepFile.model_fields[str(loc[-1])].description,
+        )
+    message = err["msg"].replace("Input should be", "expected")
+    return where.problem(f"{message}, got {err.get('input')!r}", path)
+
+
+# --------------------------------------------------------------------------- both together
+
+
+def build_spec(
+    file: Path,
+    params: list[str] | None = None,
+    *,
+    design: str | None = None,
+    samples: int | None = None,
+    reps: int | None = None,
+    seed: int | None = None,
+    name: str | None = None,
+    sets: list[str] | None = None,
+    metrics: list[str] | None = None,
+) -> SweepSpec:
+    """A sweep from a scenario or sweep file plus command-line options (which win)."""
+    file = Path(file)
+    base = read_sweep_file(file) if is_sweep_file(file) else SweepSpec(file, factors=())
+    extra = parse_params(params or [])
+    factors = list(base.factors)
+    for factor in extra:
+        (path,) = factor.paths
+        for k, old in enumerate(factors):
+            if path in old.paths and len(old.paths) > 1:
+                raise ScenarioError.single(
+                    f"{path} is in a zip group of the sweep file; change it there",
+                    file=f"--param {path}",
+                )
+            if path in old.paths:
+                factors[k] = factor  # the command line replaces the file's entry
+                break
+        else:
+            factors.append(factor)
+    seen: dict[str, str] = {}
+    for factor in factors:
+        for path, values in factor.params:
+            if path in seen:
+                raise ScenarioError(
+                    [
+                        values.where.problem(
+                            "varied twice in this sweep", path, "give each parameter once"
+                        )
+                    ]
+                )
+            seen[path] = path
+    if not factors:
+        raise ScenarioError.single(
+            "nothing to sweep",
+            file=str(file),
+            hint="add --param PATH=SPEC, e.g. --param arsenal.production_rate=6,12,18",
+        )
+    chosen = design or base.design
+    if chosen not in DESIGNS:
+        raise ScenarioError.single(
+            f"--design {chosen!r}: use one of {', '.join(DESIGNS)}", file="--design"
+        )
+    return SweepSpec(
+        scenario=base.scenario,
+        factors=tuple(factors),
+        design=chosen,
+        samples=samples if samples is not None else base.samples,
+        reps=reps if reps is not None else base.reps,
+        seed=seed if seed is not None else base.seed,
+        name=name or base.name,
+        overrides={**base.overrides, **parse_sets(sets)},
+        metrics=tuple(metrics) if metrics else base.metrics,
+        source=base.source,
+    )
