@@ -248,10 +248,11 @@ def _finish(result, runner, out: Path, store) -> None:
         top = [r.factors[j] for j in r.order() if r.clear(j)][:3]
         if top:
             typer.echo(f"  {name}: driven most by {', '.join(top)}")
-    typer.echo(f"Results: {folder}")
     if failed:
         _err(
             f"{failed} point(s) failed; their errors are in the report; rerun them with "
             "--retry-failed."
         )
+    typer.echo(f"Results: {folder}")
+    if failed:
         raise typer.Exit(1)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -101,6 +103,7 @@ class DaskExecutor:
                 "dask / --scheduler)",
             ) from None
         if self.scheduler:
+            _probe(self.scheduler)
             try:
                 self.client = Client(self.scheduler, timeout="20s")
             except (OSError, TimeoutError) as exc:
@@ -112,12 +115,15 @@ class DaskExecutor:
                     hint="start it with `dask scheduler` and give the address it prints",
                 ) from None
         else:
-            self.cluster = LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            )
+            with warnings.catch_warnings():  # "port 8787 in use": we asked for no dashboard
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
+                self.cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    host="127.0.0.1",  # a cluster for this machine only listens on loopback
+                    processes=True,
+                    dashboard_address=None,
+                )
             self.client = Client(self.cluster)
         return self
 
@@ -144,6 +150,25 @@ class DaskExecutor:
         except BaseException:
             self.client.cancel(futures)  # Ctrl-C: the cluster stops working for us
             raise
+
+
+def _probe(address: str) -> None:
+    """Fail in a second, not after the client's long retry, when nothing listens there."""
+    from urllib.parse import urlsplit
+
+    from .errors import ScenarioError
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme != "tcp" or not parts.hostname:
+        return  # another protocol: let Dask judge it
+    try:
+        socket.create_connection((parts.hostname, parts.port or 8786), timeout=5).close()
+    except OSError as exc:
+        raise ScenarioError.single(
+            f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}",
+            file="--scheduler",
+            hint="start it with `dask scheduler` and give the address it prints",
+        ) from None
 
 
 def make_executor(kind: str = "local", workers: int | None = None, scheduler: str | None = None):

@@ -51,7 +51,7 @@ def tornado(r: Ranking, title: str) -> bytes:
                 continue
             right = value >= centre
             ax.annotate(
-                f"{fmt(value)}  ({text})" if right else f"({text})  {fmt(value)}",
+                f"{fmt(value)} (at {text})" if right else f"(at {text}) {fmt(value)}",
                 (value, y),
                 xytext=(4 if right else -4, 0),
                 textcoords="offset points",

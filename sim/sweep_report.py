@@ -233,12 +233,22 @@ def report_blocks(
         blocks.append(
             ("p", "Plots are off: matplotlib is not installed (`pip install 'sim[plots]'`).")
         )
+    flat = [name for name, r in rankings.items() if r.note == NO_VARIATION]
+    if flat:
+        blocks.append(
+            (
+                "p",
+                "The same at every point (no factor moves them): "
+                + ", ".join(f"`{n}`" for n in flat)
+                + ".",
+            )
+        )
     for name, r in rankings.items():
+        if r.note == NO_VARIATION:
+            continue
         blocks.append(("h3", f"{_capital(label(name))}: `{name}`"))
         if r.note:
             blocks.append(("p", f"Note: {r.note}."))
-        if r.note == NO_VARIATION:
-            continue
         blocks.append(_ranking_table(r))
         for kind in ("tornado", "heatmap"):
             png = f"{kind}-{name}.png"
@@ -347,7 +357,8 @@ def _signed(x: float) -> str:
 def _points_blocks(sweep: SweepRun, rankings: dict[str, Ranking]) -> list[Block]:
     plan = sweep.plan
     paths = [p for f in plan.design.factors for p in f.paths]
-    shown = list(rankings)[:4]
+    moving = [n for n, r in rankings.items() if r.note != NO_VARIATION]
+    shown = (moving or list(rankings))[:4]
     head = ["point", *[f"`{p}`" for p in paths], *[f"`{n}`" for n in shown]]
     rows = []
     for point in plan.points[:PREVIEW_ROWS]:

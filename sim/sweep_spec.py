@@ -21,6 +21,7 @@ SPEC syntax (the same in YAML, where a list or mapping may also be written out):
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,8 +78,13 @@ class Values:
         """The value at design coordinate u in [0, 1): a level, or a quantile."""
         if self.levels is not None:
             return self.levels[min(int(u * len(self.levels)), len(self.levels) - 1)]
-        u = min(max(u, 1e-12), 1.0 - 1e-12)  # ppf(0) of an unbounded law is infinite
-        return self.dist.ppf(u)
+        try:
+            value = self.dist.ppf(u)
+        except (ValueError, ArithmeticError):  # e.g. a normal's quantile at exactly 0
+            value = math.inf
+        if isinstance(value, float) and not math.isfinite(value):  # an unbounded law's edge
+            value = self.dist.ppf(min(max(u, 1e-12), 1.0 - 1e-12))
+        return value
 
     def describe(self) -> str:
         if self.levels is not None:
@@ -308,7 +314,7 @@ def parse_params(items: list[str]) -> list[Factor]:
                 file="--param",
                 hint="for example --param talks.p_deal.freeze_for_relief=0.05:0.25:5",
             )
-        factors.append(Factor(((path, parse_spec(spec, path, Where(f"--param {path}"))),)))
+        factors.append(Factor(((path, parse_spec(spec, path, Where())),)))
     return factors
 
 
