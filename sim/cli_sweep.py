@@ -141,7 +141,7 @@ def sweep(
     with _guard():
         from .executors import make_executor
         from .sweep import pending, pilot, plan_sweep, run_sweep, store_for
-        from .sweep_spec import build_spec
+        from .sweep_file import build_spec
 
         spec = build_spec(
             file,
@@ -214,8 +214,8 @@ def _duration(seconds: float) -> str:
 
 def _finish(result, runner, out: Path, store) -> None:
     from .sensitivity import rank
-    from .sweep import outcome_column
     from .sweep_report import write_sweep
+    from .sweep_table import outcome_column
     from .version import __version__
 
     plan = result.plan

@@ -22,7 +22,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,6 @@ from .version import __version__
 
 #: Bump when the content of a point record changes, so old caches are not read as new.
 CACHE_FORMAT = 1
-STATS = ("mean", "mcse", "sd", "p5", "p25", "p50", "p75", "p95", "n")
-#: event column -> figure: `p_<event>` is the probability, `p_<event>.mcse` its standard error
-EVENT_STATS = {"": "p", ".mcse": "mcse"}
 
 
 @dataclass(frozen=True)
@@ -418,84 +415,3 @@ def pilot(plan: SweepPlan, reps: int = 20) -> float:
     clock = time.perf_counter()
     _simulate(point.scenario, n, plan.seed)
     return (time.perf_counter() - clock) / n
-
-
-# --------------------------------------------------------------------------- the points table
-
-
-def output_names(sweep: SweepRun) -> tuple[list[str], list[str]]:
-    """Metric and event names of the successful points, in the engine's documented order.
-
-    The order comes from `summary.DESCRIPTIONS`, never from a record, so a table
-    is the same whether its points were computed now or read from the cache.
-    """
-    from .summary import DESCRIPTIONS
-
-    metrics: set[str] = set()
-    events: set[str] = set()
-    for record in sweep.records.values():
-        if record["status"] == "ok":
-            metrics.update(record["metrics"])
-            events.update(record["probabilities"])
-    rank = {name: i for i, name in enumerate(DESCRIPTIONS)}
-
-    def ordered(names: set[str]) -> list[str]:
-        return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
-
-    return ordered(metrics), ordered(events)
-
-
-def table(sweep: SweepRun) -> dict[str, list]:
-    """One row per design point: its parameters, status and every figure.
-
-    Columns: `point`, each swept parameter (dotted path), `status`, `key`, then
-    `<metric>.<stat>` for mean, mcse (standard error of the mean), sd,
-    percentiles and n; `p_<event>` and `p_<event>.mcse` for each event's probability.
-    """
-    plan = sweep.plan
-    metrics, events = output_names(sweep)
-    paths = [p for f in plan.design.factors for p in f.paths]
-    cols: dict[str, list] = {"point": [], **{p: [] for p in paths}, "status": [], "key": []}
-    for m in metrics:
-        cols.update({f"{m}.{s}": [] for s in STATS})
-    for e in events:
-        cols.update({f"p_{e}{suffix}": [] for suffix in EVENT_STATS})
-    for point in plan.points:
-        record = sweep.record(point)
-        ok = record["status"] == "ok"
-        cols["point"].append(point.index)
-        for p in paths:
-            cols[p].append(point.values[p])
-        cols["status"].append(record["status"])
-        cols["key"].append(point.key)
-        for m in metrics:
-            for s in STATS:
-                cols[f"{m}.{s}"].append(record["metrics"][m][s] if ok else None)
-        for e in events:
-            for suffix, s in EVENT_STATS.items():
-                cols[f"p_{e}{suffix}"].append(record["probabilities"][e][s] if ok else None)
-    return cols
-
-
-def outcome_column(sweep: SweepRun, name: str) -> list[float | None]:
-    """A metric's mean, or an event's probability, at every point (None where failed)."""
-    metrics, _ = known_outputs()
-    out: list[float | None] = []
-    for point in sweep.plan.points:
-        record = sweep.record(point)
-        if record["status"] != "ok":
-            out.append(None)
-        elif name in metrics:
-            out.append(record["metrics"][name]["mean"])
-        else:
-            out.append(record["probabilities"][name]["p"])
-    return out
-
-
-def describe_values(values: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in values.items())
-
-
-def count_text(items: Iterable, word: str) -> str:
-    n = len(list(items))
-    return f"{n} {word}{'' if n == 1 else 's'}"
