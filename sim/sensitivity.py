@@ -137,12 +137,12 @@ def swings(design: Design, y: np.ndarray) -> list[Swing]:
         if design.grid:
             lo_mask, hi_mask = c == c.min(), c == c.max()
             lo_at, hi_at = int(c.min()), int(c.max())
-            low_label = _label(factor.values_at(lo_at, True))
-            high_label = _label(factor.values_at(hi_at, True))
+            low_label = _label(factor.values_at(lo_at, True), "g")
+            high_label = _label(factor.values_at(hi_at, True), "g")
         else:
             lo_mask, hi_mask = c <= 0.2, c >= 0.8
-            low_label = "lowest fifth (≤ " + _label(factor.values_at(0.2, False)) + ")"
-            high_label = "highest fifth (≥ " + _label(factor.values_at(0.8, False)) + ")"
+            low_label = "≤ " + _label(factor.values_at(0.2, False), ".3g")  # its lowest fifth
+            high_label = "≥ " + _label(factor.values_at(0.8, False), ".3g")  # its highest fifth
         out.append(Swing(low_label, high_label, _mean(y[lo_mask]), _mean(y[hi_mask])))
     return out
 
@@ -152,9 +152,8 @@ def _mean(v: np.ndarray) -> float:
     return float(v.mean()) if v.size else float("nan")
 
 
-def _label(values: dict) -> str:
-    shown = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in values.values()]
-    return ", ".join(shown)
+def _label(values: dict, spec: str) -> str:
+    return ", ".join(format(v, spec) if isinstance(v, float) else str(v) for v in values.values())
 
 
 def rank(design: Design, y: list[float | None], outcome: str, seed: int) -> Ranking:

@@ -301,7 +301,8 @@ class PointStore:
             record = json.loads((self.folder / f"{key}.json").read_text())
         except (OSError, ValueError):
             return None  # missing, or unreadable: computed again
-        return record if record.get("key") == key else None
+        ok = isinstance(record, dict) and record.get("key") == key and "status" in record
+        return record if ok else None
 
     def put(self, record: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -371,6 +372,11 @@ def run_sweep(
         progress(0, total)
     tasks = [(p.scenario, p.key, plan.reps, plan.seed) for p in todo]
     for done, (i, outcome) in enumerate(executor.map(run_point, tasks), start=1):
+        if not isinstance(outcome, BaseException) and outcome["engine_version"] != __version__:
+            outcome = RuntimeError(
+                f"the worker on {outcome['host']} runs sim {outcome['engine_version']}, "
+                f"this machine {__version__}; install the same version everywhere"
+            )
         if isinstance(outcome, BaseException):  # the executor lost the task (e.g. a worker died)
             outcome = {
                 "status": "failed",

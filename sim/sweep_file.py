@@ -153,33 +153,28 @@ def build_spec(
     """A sweep from a scenario or sweep file plus command-line options (which win)."""
     file = Path(file)
     base = read_sweep_file(file) if is_sweep_file(file) else SweepSpec(file, factors=())
-    extra = parse_params(params or [])
     factors = list(base.factors)
-    for factor in extra:
+    from_file = {p: k for k, f in enumerate(base.factors) for p in f.paths}
+    for factor in parse_params(params or []):
         (path,) = factor.paths
-        for k, old in enumerate(factors):
-            if path in old.paths and len(old.paths) > 1:
-                raise ScenarioError.single(
-                    f"{path} is in a zip group of the sweep file; change it there",
-                    file=f"--param {path}",
-                )
-            if path in old.paths:
-                factors[k] = factor  # the command line replaces the file's entry
-                break
-        else:
+        k = from_file.pop(path, None)  # each file entry may be replaced once
+        if k is None:
             factors.append(factor)
-    seen: dict[str, str] = {}
+        elif len(factors[k].paths) > 1:
+            raise ScenarioError.single(
+                "is in a zip group of the sweep file; change it there",
+                file="--param",
+                path=path,
+            )
+        else:
+            factors[k] = factor  # the command line replaces the file's entry
+    seen: set[str] = set()
     for factor in factors:
         for path, values in factor.params:
             if path in seen:
-                raise ScenarioError(
-                    [
-                        values.where.problem(
-                            "varied twice in this sweep", path, "give each parameter once"
-                        )
-                    ]
-                )
-            seen[path] = path
+                problem = values.where.problem("varied twice", path, "give each parameter once")
+                raise ScenarioError([problem])
+            seen.add(path)
     if not factors:
         raise ScenarioError.single(
             "nothing to sweep",

@@ -46,13 +46,19 @@ def tornado(r: Ranking, title: str) -> bytes:
     span = np.nanmax(np.abs(np.concatenate([lows, highs]) - centre)) or 1.0
     for y, j in zip(ypos, order, strict=True):
         s = r.swings[j]
-        for value, text in ((s.low, s.low_label), (s.high, s.high_label)):
+        ends = sorted(
+            [(s.low, _at(s.low_label)), (s.high, _at(s.high_label))],
+            key=lambda e: np.nan_to_num(e[0]),
+        )
+        # The smaller end is labelled on its left, the larger on its right, so the two
+        # labels never overlap, even when both ends lie on the same side of the line.
+        for (value, text), right in zip(ends, (False, True), strict=True):
             if np.isnan(value):
                 continue
-            right = value >= centre
+            edge = max(value, centre) if right else min(value, centre)
             ax.annotate(
-                f"{fmt(value)} (at {text})" if right else f"(at {text}) {fmt(value)}",
-                (value, y),
+                f"{fmt(value)} ({text})" if right else f"({text}) {fmt(value)}",
+                (edge, y),
                 xytext=(4 if right else -4, 0),
                 textcoords="offset points",
                 ha="left" if right else "right",
@@ -101,6 +107,10 @@ def heatmap(design: Design, y: np.ndarray, title: str) -> bytes:
     return _png(fig)
 
 
+def _at(label: str) -> str:
+    return label if label.startswith(("≤", "≥")) else f"at {label}"
+
+
 def _level(factor, k: int) -> str:
     values = factor.values_at(k, True).values()
-    return ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in values)
+    return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)

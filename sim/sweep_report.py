@@ -190,10 +190,15 @@ def report_blocks(
         if r.method == "none" or not r.factors:
             continue
         j = r.order()[0]
+        head = f"`{name}` ({label(name)}): "
         if r.clear(j):
-            tops.append(f"{label(name)} (`{name}`): **{r.factors[j]}** ({_measure(r, j)})")
+            s = r.swings[j]
+            tops.append(
+                f"{head}**{r.factors[j]}** ({_measure(r, j)}); from {fmt(_num(s.low))} at "
+                f"{s.low_label} to {fmt(_num(s.high))} at {s.high_label}"
+            )
         else:
-            tops.append(f"{label(name)} (`{name}`): no clear driver (every interval includes 0)")
+            tops.append(f"{head}no clear driver (every interval includes 0)")
     if tops:
         blocks += [
             ("h2", "Headline"),
@@ -270,8 +275,9 @@ def _method_text(kind: str) -> str:
     if kind == "sobol":
         return (
             "Sobol indices: S1 (first order) and ST (total order) with 95% intervals, ranked "
-            "by ST; the tornado shows each factor's swing from its lowest to its highest "
-            "fifth."
+            "by ST. The swing and the tornado compare the outcome's average over the points "
+            "in each factor's lowest fifth (≤ its 20th percentile) with its highest fifth "
+            "(≥ its 80th)."
         )
     return (
         "Standardized regression coefficients (SRC, with 95% bootstrap intervals and the "

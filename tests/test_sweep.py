@@ -397,3 +397,17 @@ def test_help_has_examples_and_sim_help_stays_light():
 def test_plan_errors_are_scenario_errors():
     with pytest.raises(ScenarioError, match="not a parameter"):
         plan_sweep(build_spec(STALLED, ["no.such.path=1,2"]))
+
+
+def test_the_readme_sweep_file_is_valid(tmp_path):
+    readme = (SCENARIOS.parent / "README.md").read_text()
+    section = readme.split("### Sweep files", 1)[1]
+    text = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert "scenario: scenarios/stalled.yaml" in text
+    (tmp_path / "production.sweep.yaml").write_text(
+        text.replace("scenarios/stalled.yaml", str(STALLED))
+    )
+    result = sweep(tmp_path / "production.sweep.yaml", "-o", tmp_path, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "points: 27 (27 distinct) x 200 replications, seed 7" in result.output
+    assert "arsenal.initial_warheads: 35, 50, 70  (zipped)" in result.output
