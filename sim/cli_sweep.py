@@ -213,16 +213,12 @@ def _duration(seconds: float) -> str:
 
 
 def _finish(result, runner, out: Path, store) -> None:
-    from .sensitivity import rank
+    from .sensitivity import analyse
     from .sweep_report import write_sweep
-    from .sweep_table import outcome_column
     from .version import __version__
 
     plan = result.plan
-    rankings = {
-        name: rank(plan.design, outcome_column(result, name), name, plan.seed)
-        for name in plan.metrics
-    }
+    rankings = analyse(result)
     info = {
         "engine_version": __version__,
         "executor": runner.description,

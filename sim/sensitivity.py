@@ -11,6 +11,7 @@ Three views of the same question, each suited to a design:
   standard deviations the outcome moves per standard deviation of factor j. For
   independent factors, SRC_j squared is the share of variance it explains when
   the fit is good (R² near 1); the report prints R² so the reader can judge.
+  A factor that takes two names (two US demands, say) enters as 0/1.
 - **Swings** (every design, the tornado chart): the outcome's average at a
   factor's low end and at its high end, averaged over everything else: the
   main effect in the outcome's own units.
@@ -140,9 +141,11 @@ def swings(design: Design, y: np.ndarray) -> list[Swing]:
             low_label = _label(factor.values_at(lo_at, True), "g")
             high_label = _label(factor.values_at(hi_at, True), "g")
         else:
-            lo_mask, hi_mask = c <= 0.2, c >= 0.8
-            low_label = "≤ " + _label(factor.values_at(0.2, False), ".3g")  # its lowest fifth
-            high_label = "≥ " + _label(factor.values_at(0.8, False), ".3g")  # its highest fifth
+            lo_mask, hi_mask = c <= 0.2, c >= 0.8  # its lowest and highest fifth
+            low, high = factor.values_at(0.2, False), factor.values_at(0.8, False)
+            names = any(isinstance(v, str) for v in (*low.values(), *high.values()))
+            low_label = ("" if names else "≤ ") + _label(low, ".3g")
+            high_label = ("" if names else "≥ ") + _label(high, ".3g")
         out.append(Swing(low_label, high_label, _mean(y[lo_mask]), _mean(y[hi_mask])))
     return out
 
@@ -154,6 +157,19 @@ def _mean(v: np.ndarray) -> float:
 
 def _label(values: dict, spec: str) -> str:
     return ", ".join(format(v, spec) if isinstance(v, float) else str(v) for v in values.values())
+
+
+def _regressor(design: Design, j: int) -> np.ndarray | None:
+    """Factor j as numbers: its values, or 0/1 for a factor that takes two names."""
+    numeric = design.numeric(j)
+    if numeric is not None:
+        return numeric
+    factor = design.factors[j]
+    keys = [tuple(factor.values_at(float(c), design.grid).values()) for c in design.coords[:, j]]
+    distinct = sorted(set(keys), key=keys.index)
+    if len(distinct) == 2:
+        return np.array([float(k == distinct[1]) for k in keys])
+    return None
 
 
 def rank(design: Design, y: list[float | None], outcome: str, seed: int) -> Ranking:
@@ -180,7 +196,7 @@ def rank(design: Design, y: list[float | None], outcome: str, seed: int) -> Rank
             f"Sobol indices need every point; {int((~ok).sum())} have no value, so "
             "regression coefficients are shown instead"
         )
-    columns = [design.numeric(j) for j in range(len(labels))]
+    columns = [_regressor(design, j) for j in range(len(labels))]
     usable = [j for j, c in enumerate(columns) if c is not None]
     if not usable:
         ranking.note = "no numeric factor to regress on"
@@ -197,6 +213,17 @@ def rank(design: Design, y: list[float | None], outcome: str, seed: int) -> Rank
     ranking.r2 = r2
     skipped = [labels[j] for j in range(len(labels)) if j not in usable]
     if skipped:
-        extra = f"not numeric, so not in the regression: {', '.join(skipped)}"
+        extra = f"names with more than two values, so not in the regression: {', '.join(skipped)}"
         ranking.note = f"{ranking.note}; {extra}" if ranking.note else extra
     return ranking
+
+
+def analyse(sweep) -> dict[str, Ranking]:
+    """A ranking for every outcome the sweep's plan names (a `SweepRun` from `run_sweep`)."""
+    from .sweep_table import outcome_column
+
+    plan = sweep.plan
+    return {
+        name: rank(plan.design, outcome_column(sweep, name), name, plan.seed)
+        for name in plan.metrics
+    }

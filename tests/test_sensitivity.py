@@ -133,3 +133,20 @@ def test_a_sobol_sweep_of_the_stalled_scenario_ranks_production_first(tmp_path):
     assert top["ST"] - top["ST_conf"] > 0  # clearly not zero
     assert top["ST"] > runner_up
     assert "S1 (95% CI)" in (folder / "report.md").read_text()
+
+
+def test_a_factor_of_two_names_enters_the_regression_as_0_1():
+    design = grid(factors({"demand": "freeze_for_relief,arms_control", "x": "0,1,2,3"}))
+    rows = [design.values(i) for i in range(len(design))]
+    y = [3.0 * (r["demand"] == "arms_control") + r["x"] for r in rows]
+    r = rank(design, y, "y", seed=1)
+    assert r.method == "src" and r.r2 == pytest.approx(1.0)
+    d = np.array([float(v["demand"] == "arms_control") for v in rows])
+    x = np.array([v["x"] for v in rows], dtype=float)
+    assert r.src[0] == pytest.approx(3 * d.std() / np.std(y))
+    assert r.src[1] == pytest.approx(x.std() / np.std(y))
+    s = r.swings[0]
+    assert (s.low_label, s.high_label, s.swing) == ("freeze_for_relief", "arms_control", 3.0)
+    three = grid(factors({"demand": "a,b,c", "x": "0,1"}))
+    r3 = rank(three, [float(i) for i in range(len(three))], "y", seed=1)
+    assert r3.src[0] is None and "more than two values" in r3.note

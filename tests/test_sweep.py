@@ -411,3 +411,15 @@ def test_the_readme_sweep_file_is_valid(tmp_path):
     assert result.exit_code == 0, result.output
     assert "points: 27 (27 distinct) x 200 replications, seed 7" in result.output
     assert "arsenal.initial_warheads: 35, 50, 70  (zipped)" in result.output
+
+
+def test_the_readme_python_example_runs(tmp_path, monkeypatch):
+    readme = (SCENARIOS.parent / "README.md").read_text()
+    section = readme.split("### From Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(code.replace("scenarios/stalled.yaml", str(STALLED)), namespace)
+    assert len(namespace["columns"]["point"]) == 3
+    assert namespace["rankings"]["final_material"].order()[0] == 0
+    assert (tmp_path / namespace["folder"] / "points.csv").is_file()
