@@ -81,6 +81,7 @@ def sweep(
         typer.Option(
             "--metric",
             "-m",
+            metavar="NAME",
             help="A metric or event to analyse (default: the headline ones). Repeatable.",
         ),
     ] = None,
@@ -134,9 +135,9 @@ def sweep(
         sim sweep scenarios/stalled.yaml --design sobol --samples 128
           -p arsenal.production_rate=scenario -p arsenal.initial_material=60:140
 
-        sim sweep scenarios/freeze.sweep.yaml --dry-run
+        sim sweep production.sweep.yaml --dry-run
 
-        sim sweep scenarios/freeze.sweep.yaml --scheduler tcp://10.0.0.5:8786
+        sim sweep production.sweep.yaml --scheduler tcp://10.0.0.5:8786
     """
     with _guard():
         from .executors import make_executor
