@@ -1,0 +1,178 @@
+"""Where sweep points run: this process, local processes, or a Dask cluster.
+
+An executor is a context manager with one method, `map(fn, tasks)`, that yields
+`(task index, outcome)` as each task finishes, in whatever order they finish;
+the outcome is the function's return value, or the exception that lost the task
+(a worker that died). Parallelism is over points; each point runs its
+replications serially, so the numbers never depend on the executor: the sweep
+puts the records back in point order before anything is written.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import socket
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+Outcome = tuple[int, Any]
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+
+
+def _call(job: tuple[int, Callable, tuple]) -> Outcome:
+    i, fn, args = job
+    return i, fn(*args)
+
+
+class LocalExecutor:
+    """Local processes (a fork-based pool); with one worker, this process, serially."""
+
+    def __init__(self, workers: int | None = None):
+        from .runner import default_workers
+
+        self.workers = max(1, workers or default_workers())
+        self.description = (
+            "this process" if self.workers == 1 else f"{self.workers} local processes"
+        )
+
+    def __enter__(self) -> LocalExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def map(self, fn: Callable, tasks: Sequence[tuple]) -> Iterator[Outcome]:
+        if not tasks:
+            return
+        if self.workers == 1 or len(tasks) == 1:
+            for i, args in enumerate(tasks):
+                yield i, fn(*args)
+            return
+        method = "fork" if os.name == "posix" else "spawn"
+        pool = multiprocessing.get_context(method).Pool(
+            min(self.workers, len(tasks)), _ignore_sigint
+        )
+        try:
+            jobs = [(i, fn, args) for i, args in enumerate(tasks)]
+            yield from pool.imap_unordered(_call, jobs, chunksize=1)
+            pool.close()
+        except BaseException:
+            pool.terminate()  # Ctrl-C or an error: stop the points in flight now
+            raise
+        finally:
+            pool.join()
+
+
+class DaskExecutor:
+    """A Dask distributed cluster: an existing one (`scheduler`) or a local one started here.
+
+    The workers need the same version of `sim` installed; they receive each
+    point's validated scenario and read no files.
+    """
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None):
+        from .runner import default_workers
+
+        self.scheduler = scheduler
+        # Workers of a cluster we start; an existing cluster has as many as it has.
+        self.workers = None if scheduler else max(1, workers or default_workers())
+        self.client = None
+        self.cluster = None
+        self.description = (
+            f"the Dask cluster at {scheduler}"
+            if scheduler
+            else f"a local Dask cluster of {self.workers} workers"
+        )
+
+    def __enter__(self) -> DaskExecutor:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            from .errors import ScenarioError
+
+            raise ScenarioError.single(
+                "Dask is not installed",
+                file="--executor",
+                hint="pip install 'sim[dask]' (or run on local processes without --executor "
+                "dask / --scheduler)",
+            ) from None
+        if self.scheduler:
+            _probe(self.scheduler)
+            try:
+                self.client = Client(self.scheduler, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                from .errors import ScenarioError
+
+                raise ScenarioError.single(
+                    f"cannot reach the Dask scheduler at {self.scheduler}: {exc}",
+                    file="--scheduler",
+                    hint="start it with `dask scheduler` and give the address it prints",
+                ) from None
+        else:
+            with warnings.catch_warnings():  # "port 8787 in use": we asked for no dashboard
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
+                self.cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    host="127.0.0.1",  # a cluster for this machine only listens on loopback
+                    processes=True,
+                    dashboard_address=None,
+                )
+            self.client = Client(self.cluster)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def map(self, fn: Callable, tasks: Sequence[tuple]) -> Iterator[Outcome]:
+        from distributed import as_completed
+
+        futures = [self.client.submit(fn, *args, pure=False) for args in tasks]
+        index = {future.key: i for i, future in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                i = index[future.key]
+                if future.status == "finished":
+                    yield i, future.result()
+                elif future.status == "error":
+                    yield i, future.exception()
+                else:
+                    yield i, RuntimeError(f"the Dask task was {future.status}")
+        except BaseException:
+            self.client.cancel(futures)  # Ctrl-C: the cluster stops working for us
+            raise
+
+
+def _probe(address: str) -> None:
+    """Fail in a second, not after the client's long retry, when nothing listens there."""
+    from urllib.parse import urlsplit
+
+    from .errors import ScenarioError
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme != "tcp" or not parts.hostname:
+        return  # another protocol: let Dask judge it
+    try:
+        socket.create_connection((parts.hostname, parts.port or 8786), timeout=5).close()
+    except OSError as exc:
+        raise ScenarioError.single(
+            f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}",
+            file="--scheduler",
+            hint="start it with `dask scheduler` and give the address it prints",
+        ) from None
+
+
+def make_executor(kind: str = "local", workers: int | None = None, scheduler: str | None = None):
+    """`local` processes by default; `dask` (a local cluster) or any `scheduler` address."""
+    if scheduler or kind == "dask":
+        return DaskExecutor(scheduler, workers)
+    return LocalExecutor(workers)

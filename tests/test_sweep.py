@@ -1,0 +1,425 @@
+"""`sim sweep`: SPEC syntax, sweep files, grids, caching, resume, failures, dry runs, errors."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+from typer.testing import CliRunner
+
+import sim
+from sim.cli import app
+from sim.designs import latin_hypercube
+from sim.errors import ScenarioError
+from sim.sweep import PointStore, plan_sweep, resolve_point, run_sweep
+from sim.sweep_file import build_spec
+from sim.sweep_spec import Factor, Where, parse_spec
+
+runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
+STALLED = SCENARIOS / "stalled.yaml"
+GRID = ["-p", "arsenal.production_rate=6,12,18", "-p", "arsenal.growth=0:0.1:3"]
+
+
+def sweep(*args):
+    return runner.invoke(app, ["sweep", *map(str, args)], catch_exceptions=False)
+
+
+def folder_of(result) -> Path:
+    return Path(result.output.strip().splitlines()[-1].removeprefix("Results: "))
+
+
+def rows(folder: Path) -> list[dict]:
+    with (folder / "points.csv").open() as f:
+        return list(csv.DictReader(f))
+
+
+# --------------------------------------------------------------------------- SPEC syntax
+
+
+def test_spec_lists_ranges_bounds_and_distributions():
+    where = Where()
+    assert parse_spec("0.05,0.1,0.2", "x", where).levels == (0.05, 0.1, 0.2)
+    assert parse_spec("0.05:0.25:5", "x", where).levels == (0.05, 0.1, 0.15, 0.2, 0.25)
+    assert parse_spec("freeze_for_relief,arms_control", "x", where).levels == (
+        "freeze_for_relief",
+        "arms_control",
+    )
+    bounds = parse_spec("6:20", "x", where)
+    assert not bounds.finite and bounds.at(0.5) == pytest.approx(13.0)
+    tri = parse_spec("triangular(6, 12, 20)", "x", where)
+    assert tri.dist.describe() == "triangular(6, 12, 20)"
+    assert tri.at(0.0) == pytest.approx(6.0) and tri.at(0.999999) == pytest.approx(20, abs=0.1)
+    flow = parse_spec("{lognormal: {median: 0.29, sigma: 0.4}}", "x", where)
+    assert flow.at(0.5) == pytest.approx(0.29)
+    assert parse_spec("scenario", "x", where).from_scenario
+    assert (
+        parse_spec("4,8", "x", where).at(0.49) == 4 and parse_spec("4,8", "x", where).at(0.5) == 8
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("1:2:x", "the count must be a whole number"),
+        ("1:2:1", "the count must be a whole number"),
+        ("triangle(6,12,20)", "unknown distribution 'triangle'"),
+        ("triangular(6,12)", "triangular() takes 3 numbers, got 2"),
+        ("20:6", "the low bound must be below the high one"),
+        ("1,,2", "an empty item in the list"),
+        ("a:b", "'a' is not a number"),
+        ("1:2:3:4", "a range is start:stop:count"),
+    ],
+)
+def test_bad_spec_strings_are_refused_with_exit_2(tmp_path, spec, message):
+    result = sweep(STALLED, "-p", f"arsenal.production_rate={spec}", "-o", tmp_path)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "--param: arsenal.production_rate:" in result.output
+    assert "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_unknown_parameter_paths_and_bad_values_are_located(tmp_path):
+    result = sweep(STALLED, "-p", "arsenal.prodution_rate=6,12", "-o", tmp_path)
+    assert result.exit_code == 2
+    assert "arsenal.prodution_rate: not a parameter of scenario 'stalled'" in result.output
+    assert "did you mean 'arsenal.production_rate'?" in result.output
+    result = sweep(STALLED, "-p", "talks.initial_trust=0.5,1.2", "-o", tmp_path)
+    assert result.exit_code == 2
+    assert "at point 1 (talks.initial_trust=1.2)" in result.output
+    assert "a probability must be in [0, 1]; got 1.2" in result.output
+    result = sweep(STALLED, "-p", "arsenal.production_rate=6:20", "-o", tmp_path)
+    assert result.exit_code == 2 and "a grid needs values" in result.output
+    result = sweep(STALLED, "-p", "arsenal.sanctions_drag=scenario", "-d", "lhs", "-o", tmp_path)
+    assert result.exit_code == 2 and "is fixed at 0.1 in the scenario" in result.output
+    assert sweep(STALLED, "-o", tmp_path).exit_code == 2  # nothing to sweep
+    assert not any(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- points
+
+
+def test_a_point_is_the_scenario_with_plain_values_and_hashes_like_the_loader():
+    base = sim.load_scenario(STALLED)
+    values = {"arsenal.production_rate": 15.0, "talks.us_demand": "arms_control"}
+    point = resolve_point(base, values)
+    assert point.content_hash() == sim.load_scenario(STALLED, overrides=values).content_hash()
+    assert point.arsenal.production_rate.random is False  # a distribution became a number
+    assert point.arsenal.production_rate.ppf(0.3) == 15.0
+
+
+def test_3x3_grid_gives_9_rows_and_the_same_command_again_recomputes_none(tmp_path):
+    metrics = ["-m", "final_material", "-m", "final_warheads", "-m", "nuclear_test"]
+    args = [STALLED, *GRID, *metrics, "-n", 20, "-s", 5, "-w", 2, "-o", tmp_path]
+    first = sweep(*args)
+    assert first.exit_code == 0, first.output
+    assert "9 points (9 distinct): 9 computed, 0 cached, 0 failed." in first.output
+    folder = folder_of(first)
+    table = rows(folder)
+    assert len(table) == 9
+    pairs = [(r["arsenal.production_rate"], r["arsenal.growth"]) for r in table]
+    assert pairs == [(a, b) for a in ("6", "12", "18") for b in ("0.0", "0.05", "0.1")]
+    # Each row holds exactly what `sim.run` gives for that scenario, seed and replications.
+    row = table[5]
+    direct = sim.run(
+        sim.load_scenario(
+            STALLED, overrides={"arsenal.production_rate": 12, "arsenal.growth": 0.1}
+        ),
+        reps=20,
+        seed=5,
+        workers=1,
+    ).summary()
+    assert float(row["final_material.mean"]) == direct["metrics"]["final_material"]["mean"]
+    assert float(row["final_material.mcse"]) == direct["metrics"]["final_material"]["mcse"]
+    assert float(row["final_material.p95"]) == direct["metrics"]["final_material"]["p95"]
+    assert float(row["p_nuclear_test"]) == direct["probabilities"]["nuclear_test"]["p"]
+    # Common random numbers: launches and tests do not depend on production, so with
+    # the same seed at every point they come out identical, not merely similar.
+    assert len({r["missile_launches.mean"] for r in table}) == 1
+    points = sorted((tmp_path / "sweeps" / "stalled" / "points").glob("*.json"))
+    assert len(points) == 9
+    stamps = [p.stat().st_mtime_ns for p in points]
+    csv_text = (folder / "points.csv").read_text()
+
+    again = sweep(*args)
+    assert again.exit_code == 0
+    assert "0 computed, 9 cached, 0 failed (all cached: nothing recomputed)" in again.output
+    assert [p.stat().st_mtime_ns for p in points] == stamps
+    assert folder_of(again) == folder
+    assert (folder / "points.csv").read_text() == csv_text
+    assert {p.name for p in folder.iterdir()} >= {
+        "points.csv",
+        "points.parquet",
+        "sweep.json",
+        "report.md",
+        "report.html",
+        "plots",
+    }
+    report = (folder / "report.md").read_text()
+    assert "![tornado of final_material](plots/tornado-final_material.png)" in report
+    assert "![heatmap of final_material](plots/heatmap-final_material.png)" in report
+    assert "fissile material at the horizon" in report and "**arsenal.production_rate**" in report
+    html = (folder / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 2 and "<table>" in html
+    pq = pytest.importorskip("pyarrow.parquet")
+    parquet = pq.read_table(folder / "points.parquet")
+    assert parquet.num_rows == 9
+    assert parquet.column("final_material.mean").to_pylist() == [
+        float(r["final_material.mean"]) for r in table
+    ]
+
+
+def test_dry_run_prints_the_plan_and_computes_nothing(tmp_path):
+    result = sweep(STALLED, *GRID, "-n", 30, "-w", 2, "-o", tmp_path, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "design: grid over 2 factor(s)" in result.output
+    assert "arsenal.growth: 0, 0.05, 0.1" in result.output
+    assert "points: 9 (9 distinct) x 30 replications" in result.output
+    assert "cached: 0; failed earlier: 0; to run: 9" in result.output
+    assert "ms a replication" in result.output and "estimate: about" in result.output
+    assert "Nothing was run (--dry-run)." in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_sweep_file_with_product_and_zip_groups(tmp_path):
+    (tmp_path / "s.sweep.yaml").write_text(
+        f"scenario: {STALLED}\n"
+        "name: pairs\n"
+        "reps: 10\n"
+        "seed: 3\n"
+        "set: {horizon_years: 6}\n"
+        "product:\n"
+        "  arsenal.production_rate: [6, 18]\n"
+        "zip:\n"
+        "  - arsenal.initial_material: [60, 90, 140]\n"
+        "    arsenal.initial_warheads: 35:70:3\n"
+        "metrics: [final_material]\n"
+    )
+    result = sweep(tmp_path / "s.sweep.yaml", "-w", 1, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    folder = folder_of(result)
+    assert folder.parent.name == "pairs"
+    table = rows(folder)
+    got = [
+        (r["arsenal.production_rate"], r["arsenal.initial_material"], r["arsenal.initial_warheads"])
+        for r in table
+    ]
+    pairs = [("60", "35.0"), ("90", "52.5"), ("140", "70.0")]
+    assert got == [(a, m, w) for a in ("6", "18") for m, w in pairs]
+    doc = json.loads((folder / "sweep.json").read_text())
+    assert list(doc["sensitivity"]) == ["final_material"]
+    assert doc["sweep"]["overrides"] == {"horizon_years": 6}
+    factors = [f["label"] for f in doc["sweep"]["factors"]]
+    assert factors == [
+        "arsenal.production_rate",
+        "arsenal.initial_material + arsenal.initial_warheads",
+    ]
+
+
+def test_sweep_file_errors_name_their_line(tmp_path):
+    bad = tmp_path / "bad.sweep.yaml"
+    bad.write_text(f"scenario: {STALLED}\nproduct:\n  arsenal.growth: [0, 0.1]\nrepz: 3\n")
+    result = sweep(bad, "-o", tmp_path)
+    assert result.exit_code == 2
+    assert f"{bad}:4:1: repz: unknown key 'repz'" in result.output
+    assert "did you mean 'reps'?" in result.output
+    bad.write_text(
+        f"scenario: {STALLED}\nzip:\n  - arsenal.growth: [0, 0.1]\n    arsenal.production_rate: [6, 12, 18]\n"
+    )
+    result = sweep(bad, "-o", tmp_path)
+    assert result.exit_code == 2
+    assert "zipped parameters need the same number of values" in result.output
+    bad.write_text(f"scenario: {STALLED}\nproduct:\n  arsenal.growth: 0:0.1:x\n")
+    result = sweep(bad, "-o", tmp_path)
+    assert result.exit_code == 2 and f"{bad}:3:3: arsenal.growth: range" in result.output
+
+
+def test_latin_hypercube_uses_every_stratum_once_and_is_reproducible():
+    factors = tuple(Factor(((f"x{i}", parse_spec("0:1", f"x{i}", Where())),)) for i in range(3))
+    a = latin_hypercube(factors, 20, seed=4)
+    for j in range(3):
+        assert sorted(np.floor(a.coords[:, j] * 20).astype(int)) == list(range(20))
+    assert np.array_equal(a.coords, latin_hypercube(factors, 20, seed=4).coords)
+    assert not np.array_equal(a.coords, latin_hypercube(factors, 20, seed=5).coords)
+
+
+# --------------------------------------------------------------------------- failures and resume
+
+
+def test_a_failing_point_is_recorded_and_retry_failed_reruns_only_it(tmp_path, monkeypatch):
+    import sim.sweep as sweep_module
+
+    real = sweep_module._simulate
+
+    def flaky(scenario, reps, seed):
+        if scenario.arsenal.production_rate.ppf(0.5) == 12:
+            raise RuntimeError("the model fell over")
+        return real(scenario, reps, seed)
+
+    monkeypatch.setattr(sweep_module, "_simulate", flaky)
+    args = [STALLED, "-p", "arsenal.production_rate=6,12,18", "-m", "final_material"]
+    args += ["-n", 10, "-w", 1, "-o", tmp_path]
+    first = sweep(*args)
+    assert first.exit_code == 1
+    assert "3 computed, 0 cached, 1 failed" in first.output
+    assert "1 point(s) failed" in first.output
+    folder = folder_of(first)
+    assert [r["status"] for r in rows(folder)] == ["ok", "failed", "ok"]
+    assert rows(folder)[1]["final_material.mean"] == ""
+    doc = json.loads((folder / "sweep.json").read_text())
+    assert doc["failed"][0]["error"] == "RuntimeError: the model fell over"
+    assert doc["failed"][0]["values"] == {"arsenal.production_rate": 12}
+    assert "RuntimeError: the model fell over" in (folder / "report.md").read_text()
+
+    second = sweep(*args)  # without --retry-failed the failure stands
+    assert "0 computed, 2 cached, 1 failed" in second.output
+    assert "--retry-failed reruns them" in second.output
+
+    monkeypatch.setattr(sweep_module, "_simulate", real)
+    third = sweep(*args, "--retry-failed")
+    assert third.exit_code == 0, third.output
+    assert "1 computed, 2 cached, 0 failed" in third.output
+    assert [r["status"] for r in rows(folder)] == ["ok"] * 3
+
+
+def test_ctrl_c_keeps_finished_points_and_the_rerun_resumes(tmp_path, monkeypatch):
+    import sim.sweep as sweep_module
+
+    real = sweep_module._simulate
+    calls = []
+
+    def interrupted(scenario, reps, seed):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(scenario, reps, seed)
+
+    monkeypatch.setattr(sweep_module, "_simulate", interrupted)
+    args = [STALLED, "-p", "arsenal.production_rate=6:16:6", "-m", "final_material"]
+    args += ["-n", 10, "-w", 1, "-o", tmp_path]
+    result = runner.invoke(app, ["sweep", *map(str, args)])
+    assert result.exit_code == 130
+    assert "Interrupted: 3 of 6 points are saved" in result.output
+    assert "run the same command again to resume" in result.output
+    monkeypatch.setattr(sweep_module, "_simulate", real)
+    resumed = sweep(*args)
+    assert "3 computed, 3 cached, 0 failed" in resumed.output
+    reference = sweep(*args[:-1], tmp_path / "ref")
+    assert (folder_of(resumed) / "points.csv").read_text() == (
+        folder_of(reference) / "points.csv"
+    ).read_text()
+
+
+def test_a_sweep_killed_half_way_resumes_to_the_same_table(tmp_path):
+    args = [str(STALLED), "-p", "arsenal.production_rate=4:20:12", "-n", "60", "-s", "2"]
+    args += ["-m", "final_material"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", *args, "-w", "1", "-q", "-o", str(tmp_path / "a")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    points = tmp_path / "a" / "sweeps" / "stalled" / "points"
+    deadline = time.monotonic() + 60
+    while len(list(points.glob("*.json"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    saved = len(list(points.glob("*.json")))
+    assert 3 <= saved < 12, "the sweep finished before it could be killed"
+    resumed = sweep(*args, "-w", 2, "-o", tmp_path / "a")
+    assert resumed.exit_code == 0, resumed.output
+    assert f"{12 - saved} computed, {saved} cached, 0 failed" in resumed.output
+    whole = sweep(*args, "-w", 2, "-o", tmp_path / "b")
+    assert (folder_of(resumed) / "points.csv").read_text() == (
+        folder_of(whole) / "points.csv"
+    ).read_text()
+
+
+def test_an_unreadable_cache_record_is_computed_again(tmp_path):
+    spec = build_spec(STALLED, ["arsenal.production_rate=6,12"], reps=5, seed=1)
+    plan = plan_sweep(spec)
+    store = PointStore(tmp_path)
+    from sim.executors import LocalExecutor
+
+    with LocalExecutor(1) as ex:
+        first = run_sweep(plan, store, ex)
+    key = plan.points[0].key
+    (tmp_path / f"{key}.json").write_text('{"key": "trunc')  # as if cut off by a crash
+    with LocalExecutor(1) as ex:
+        again = run_sweep(plan, store, ex)
+    assert (again.computed, again.cached) == (1, 1)
+    assert again.records[key]["metrics"] == first.records[key]["metrics"]
+
+
+def test_report_without_matplotlib_says_plots_are_off(tmp_path, monkeypatch):
+    for name in [m for m in sys.modules if m.split(".")[0] == "matplotlib"] + ["matplotlib"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "sim.sweep_plots", raising=False)
+    result = sweep(
+        STALLED,
+        "-p",
+        "arsenal.production_rate=6,18",
+        "-m",
+        "final_material",
+        "-n",
+        5,
+        "-o",
+        tmp_path,
+    )
+    assert result.exit_code == 0, result.output
+    folder = folder_of(result)
+    assert "Plots are off: matplotlib is not installed" in (folder / "report.md").read_text()
+    assert not (folder / "plots").exists()
+
+
+def test_help_has_examples_and_sim_help_stays_light():
+    result = runner.invoke(app, ["sweep", "--help"])
+    assert (
+        result.exit_code == 0 and "Example" in result.output and "--retry-failed" in result.output
+    )
+    code = (
+        "import sys\nfrom sim.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('simpy', 'matplotlib', 'pandas', 'dask', 'distributed', 'SALib')"
+        " if m in sys.modules]\nprint('HEAVY', heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert "HEAVY []" in out
+
+
+def test_plan_errors_are_scenario_errors():
+    with pytest.raises(ScenarioError, match="not a parameter"):
+        plan_sweep(build_spec(STALLED, ["no.such.path=1,2"]))
+
+
+def test_the_readme_sweep_file_is_valid(tmp_path):
+    readme = (SCENARIOS.parent / "README.md").read_text()
+    section = readme.split("### Sweep files", 1)[1]
+    text = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert "scenario: scenarios/stalled.yaml" in text
+    (tmp_path / "production.sweep.yaml").write_text(
+        text.replace("scenarios/stalled.yaml", str(STALLED))
+    )
+    result = sweep(tmp_path / "production.sweep.yaml", "-o", tmp_path, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "points: 27 (27 distinct) x 200 replications, seed 7" in result.output
+    assert "arsenal.initial_warheads: 35, 50, 70  (zipped)" in result.output
+
+
+def test_the_readme_python_example_runs(tmp_path, monkeypatch):
+    readme = (SCENARIOS.parent / "README.md").read_text()
+    section = readme.split("### From Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(code.replace("scenarios/stalled.yaml", str(STALLED)), namespace)
+    assert len(namespace["columns"]["point"]) == 3
+    assert namespace["rankings"]["final_material"].order()[0] == 0
+    assert (tmp_path / namespace["folder"] / "points.csv").is_file()
