@@ -239,7 +239,7 @@ def parse_value(raw: Any, path: str, where: Where) -> Values:
 def _distribution(data: dict, path: str, where: Where, text: str) -> Values:
     from pydantic import TypeAdapter
 
-    from .distributions import AnyParam
+    from .params import AnyParam
 
     try:
         spec = TypeAdapter(AnyParam).validate_python(data)
