@@ -26,6 +26,22 @@ def retained_bytes(results) -> int:
     return total
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory.
+
+    Linux's `ru_maxrss` survives `exec`, so a process started by a big parent
+    reports the parent's footprint; VmHWM belongs to this process's own memory.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario")
@@ -59,9 +75,9 @@ def main() -> None:
         t1 = time.perf_counter()
         results.save(args.save)
         out["save_seconds"] = time.perf_counter() - t1
-    kib = 1024
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib / 1e6
-    out["peak_worker_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib / 1e6
+    out["peak_mb"] = peak_mb()
+    # workers are forked from this process, so theirs starts from its size at the fork
+    out["peak_worker_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 / 1e6
     print(json.dumps(out))
 
 

@@ -123,7 +123,11 @@ class Model:
             if not self.talks_open and not self.freeze:
                 rate = t["open_rate"][self.demand] * t["engagement"][self.administration]
                 if self.rng.random() < 1 - math.exp(-rate / 12):
-                    self.talks_open = True
+                    # it happens during the coming month, not at its first instant
+                    yield self.env.timeout(self.rng.random())
+                    if not self.freeze:
+                        self.talks_open = True
+                    continue
                 yield self.env.timeout(1)
             elif self.talks_open:
                 yield self.env.timeout(self.rng.exponential(12 / t["rounds_per_year"]))
@@ -197,7 +201,12 @@ class Model:
                 self.detected = True
                 self.shock("cheating_detected")
             if self.rng.random() < 1 - math.exp(-d["breakdown_rate"] * factor / 12):
-                self.collapse()
+                # the collapse falls somewhere in the coming month
+                within = self.rng.random()
+                yield self.env.timeout(within)
+                if self.freeze:
+                    self.collapse()
+                yield self.env.timeout(1 - within)
 
     def shock(self, kind):
         s = self.p["deal"]["shocks"][kind]
