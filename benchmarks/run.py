@@ -81,6 +81,28 @@ def raw_simpy_events_per_second(n: int = 300_000) -> float:
     return n / (time.perf_counter() - t0)
 
 
+_BURN = "s = 0\nfor i in range(20_000_000):\n    s += i * i % 7\n"
+
+
+def machine_scaling(cores: int) -> float:
+    """How this machine scales plain CPU-bound Python over `cores` independent processes.
+
+    The ceiling for any multi-process speed-up here (virtual cores may share a
+    physical core or a busy host): `cores` x (time alone) / (time of the slowest
+    when all run at once).
+    """
+
+    def timed(n: int) -> float:
+        t0 = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-c", _BURN]) for _ in range(n)]
+        for p in procs:
+            p.wait()
+        return time.perf_counter() - t0
+
+    alone = timed(1)
+    return cores * alone / timed(cores)
+
+
 def resolved(scenario: Path) -> dict:
     return json.loads(json.dumps(sim.load_scenario(scenario).resolved, default=str))
 
@@ -165,6 +187,9 @@ def main() -> None:
         )
 
     print("\nBaselines (one core)")
+    ceiling = machine_scaling(cores)
+    report["baselines"]["machine_scaling"] = ceiling
+    print(f"  machine: {cores} independent CPU-bound processes run {ceiling:.2f}x one")
     raw = raw_simpy_events_per_second()
     report["baselines"]["raw_simpy_events_per_s"] = raw
     print(f"  bare SimPy: {raw:,.0f} timeouts/s")

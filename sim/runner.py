@@ -97,13 +97,21 @@ def _work(task: tuple[int, int, int, bool]) -> dict:
     return run_chunk(_PLAN, seed, start, stop, trajectories)
 
 
-def chunks(start: int, stop: int, size: int) -> list[tuple[int, int]]:
-    return [(a, min(a + size, stop)) for a in range(start, stop, size)]
+def chunks(start: int, stop: int, size: int | None, workers: int = 1) -> list[tuple[int, int]]:
+    """Split [start, stop) into chunks: of `size`, or shrinking toward the end.
 
-
-def chunk_size(total: int, workers: int) -> int:
-    """Small enough for a smooth progress bar, large enough to amortize the overheads."""
-    return max(10, min(2000, total // max(1, workers * 25)))
+    Shrinking ("guided") chunks keep every worker busy until the last moment
+    while the first ones are large enough to amortize per-chunk costs. How the
+    replications are split never changes their numbers.
+    """
+    if size:
+        return [(a, min(a + size, stop)) for a in range(start, stop, size)]
+    out, a = [], start
+    while a < stop:
+        n = max(20, min(1000, (stop - a) // (4 * max(workers, 1))))
+        out.append((a, min(a + n, stop)))
+        a += n
+    return out
 
 
 class Executor:
@@ -181,16 +189,7 @@ def run(
     size = STREAM_CHUNK if stream else None  # streamed sums need fixed chunks
     try:
         with Executor(plan, workers) as executor:
-            _fill(
-                sink,
-                executor,
-                seed,
-                reps,
-                size or chunk_size(reps, workers),
-                progress,
-                precision,
-                max_reps,
-            )
+            _fill(sink, executor, seed, reps, size, progress, precision, max_reps)
     except BaseException:
         sink.discard()
         raise
@@ -212,7 +211,7 @@ def _fill(sink, executor, seed, target, size, progress, precision, max_reps) -> 
     while True:
         if progress:
             progress(done, target)
-        for part in executor.map(seed, chunks(done, target, size), keep_paths):
+        for part in executor.map(seed, chunks(done, target, size, executor.workers), keep_paths):
             sink.add(part)
             if progress:
                 progress(sink.n, target)
