@@ -120,8 +120,8 @@ def agreement(plain: dict, sim_results) -> list[dict]:
                 "outcome": name,
                 "plain": [float(v) for v in (a.mean(), *np.percentile(a, [5, 50, 95]))],
                 "sim": [float(v) for v in (b.mean(), *np.percentile(b, [5, 50, 95]))],
-                "z": z,
-                "agrees": abs(z) < 3,
+                "z": float(z),
+                "agrees": bool(abs(z) < 3),
             }
         )
     return rows
@@ -256,7 +256,8 @@ def main() -> None:
         report["memory"]["streamed"] = {str(k): v for k, v in flat.items()}
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=1) + "\n")
+    plain = lambda o: o.item() if hasattr(o, "item") else str(o)  # noqa: E731 - numpy scalars
+    args.json.write_text(json.dumps(report, indent=1, default=plain) + "\n")
     print(f"\nWritten: {os.path.relpath(args.json)}")
 
 
