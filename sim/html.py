@@ -40,8 +40,18 @@ code { background: #f3f3f3; padding: 0 0.25em; } details { margin: 0.5em 0; }
 """
 
 
-def images(series, averted: dict | None = None) -> tuple[dict[str, tuple], str | None]:
+CHARTS_OFF = (
+    "Charts were not drawn for this run (saved with charts off); "
+    "every figure is in the tables below."
+)
+
+
+def images(
+    series, averted: dict | None = None, charts: bool = True
+) -> tuple[dict[str, tuple], str | None]:
     """The charts, or none and the reason plots are off."""
+    if not charts:
+        return {}, CHARTS_OFF
     try:
         from .plots import figures
 
@@ -108,13 +118,17 @@ def _p(p: dict) -> str:
 
 
 def write_run_report(
-    summary: dict, final_warheads: np.ndarray | None, folder: Path, run_id: str
+    summary: dict,
+    final_warheads: np.ndarray | None,
+    folder: Path,
+    run_id: str,
+    charts: bool = True,
 ) -> Path:
     """report.html (and the PNGs) of one run, in `folder`."""
     from .plots import Series
 
     label = summary["scenario"]["name"]
-    figs, off = images([Series(label, summary, final_warheads)])
+    figs, off = images([Series(label, summary, final_warheads)], charts=charts)
     save_images(figs, folder)
     path = folder / "report.html"
     path.write_text(run_html(summary, figs, off, run_id), encoding="utf-8")

@@ -18,14 +18,9 @@ from pydantic import AfterValidator, Discriminator, Tag
 
 from .distributions import (
     DISTRIBUTIONS,
-    Beta,
     Choice,
     Fixed,
-    LogNormal,
-    Normal,
     Spec,
-    Triangular,
-    Uniform,
 )
 
 _PARAM_HELP = (
@@ -79,17 +74,12 @@ def _labels_only(v: Spec) -> Spec:
     return v
 
 
+#: Every written form of a distribution (or a value with provenance), tagged by its key.
+_TAGGED = tuple(Annotated[cls, Tag(kind)] for kind, cls in DISTRIBUTIONS.items())
+_NUMBER = Annotated[float, Tag("number")]
+
 Param = Annotated[
-    Union[  # noqa: UP007 - the tagged form needs Union
-        Annotated[float, Tag("number")],
-        Annotated[Fixed, Tag("value")],
-        Annotated[Uniform, Tag("uniform")],
-        Annotated[Triangular, Tag("triangular")],
-        Annotated[Normal, Tag("normal")],
-        Annotated[LogNormal, Tag("lognormal")],
-        Annotated[Beta, Tag("beta")],
-        Annotated[Choice, Tag("choice")],
-    ],
+    Union[(_NUMBER, *_TAGGED)],
     Discriminator(_kind, custom_error_type="parameter", custom_error_message=_PARAM_HELP),
     AfterValidator(_as_spec),
     AfterValidator(_numeric_only),
@@ -177,17 +167,7 @@ def _as_any_spec(v: Any) -> Spec:
 
 
 AnyParam = Annotated[
-    Union[  # noqa: UP007
-        Annotated[float, Tag("number")],
-        Annotated[str, Tag("label")],
-        Annotated[Fixed, Tag("value")],
-        Annotated[Uniform, Tag("uniform")],
-        Annotated[Triangular, Tag("triangular")],
-        Annotated[Normal, Tag("normal")],
-        Annotated[LogNormal, Tag("lognormal")],
-        Annotated[Beta, Tag("beta")],
-        Annotated[Choice, Tag("choice")],
-    ],
+    Union[(_NUMBER, Annotated[str, Tag("label")], *_TAGGED)],
     Discriminator(_any_kind, custom_error_type="parameter", custom_error_message=_PARAM_HELP),
     AfterValidator(_as_any_spec),
 ]

@@ -94,11 +94,17 @@ class _Run:
             "resolved": s.resolved,
         }
 
-    def save(self, out: str | Path = "results", run_id: str | None = None) -> Path:
-        """Write `out/<scenario>/<run-id>/` atomically and return its path."""
+    def save(
+        self, out: str | Path = "results", run_id: str | None = None, charts: bool = True
+    ) -> Path:
+        """Write `out/<scenario>/<run-id>/` atomically and return its path.
+
+        `charts=False` skips drawing the charts (about a second a run), e.g. when
+        saving many runs whose tables are all that is read.
+        """
         from .writers import write_run
 
-        return write_run(self, Path(out), run_id)
+        return write_run(self, Path(out), run_id, charts)
 
 
 @dataclass(eq=False, kw_only=True)

@@ -26,7 +26,7 @@ def make_run_id(results) -> str:
     return f"{stamp}-seed{results.seed}-n{results.replications}"
 
 
-def write_run(results, out: Path, run_id: str | None = None) -> Path:
+def write_run(results, out: Path, run_id: str | None = None, charts: bool = True) -> Path:
     run_id = run_id or make_run_id(results)
     with atomic_folder(out / results.scenario.name, run_id) as (tmp, final):
         summary = results.summary()
@@ -35,7 +35,7 @@ def write_run(results, out: Path, run_id: str | None = None) -> Path:
         results.write_replications(tmp)
         write_scenario(results.scenario, tmp / "scenario.yaml", final)
         finals = getattr(results, "scalars", {}).get("final_warheads")  # None when streamed
-        write_run_report(summary, finals, tmp, final.name)
+        write_run_report(summary, finals, tmp, final.name, charts=charts)
     return final
 
 

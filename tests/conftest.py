@@ -89,3 +89,8 @@ def neutral():
 
 def shipped() -> list[Path]:
     return sorted(SCENARIOS.glob("*.yaml"))
+
+
+def save_without_charts(results, out, run_id):
+    """Save a run quickly: tests that read its tables need no charts."""
+    return results.save(out, run_id=run_id, charts=False)

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 import yaml
-from conftest import NEUTRAL, SCENARIOS, set_path
+from conftest import NEUTRAL, SCENARIOS, save_without_charts, set_path
 from typer.testing import CliRunner
 
 import sim
@@ -23,14 +23,6 @@ STALLED, FREEZE = SCENARIOS / "stalled.yaml", SCENARIOS / "freeze.yaml"
 
 def invoke(*args):
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-
-def save_without_charts(results, out, run_id):
-    """Save a run quickly (as without matplotlib): these tests read its tables, not its charts."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(sys.modules, "matplotlib", None)
-        mp.setitem(sys.modules, "matplotlib.figure", None)
-        return results.save(out, run_id=run_id)
 
 
 def write_scenario(folder, name, **changes):

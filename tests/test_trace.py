@@ -4,12 +4,11 @@ import csv
 import json
 import math
 import re
-import sys
 from collections import Counter
 
 import numpy as np
 import pytest
-from conftest import SCENARIOS
+from conftest import SCENARIOS, save_without_charts
 from typer.testing import CliRunner
 
 import sim
@@ -24,14 +23,6 @@ REPS, SEED = 31, 11
 
 def invoke(*args):
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-
-def save_without_charts(results, out, run_id):
-    """Save a run quickly (as without matplotlib): these tests read its tables, not its charts."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(sys.modules, "matplotlib", None)
-        mp.setitem(sys.modules, "matplotlib.figure", None)
-        return results.save(out, run_id=run_id)
 
 
 @pytest.fixture(scope="module")
