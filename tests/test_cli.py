@@ -138,3 +138,28 @@ def test_shipped_scenarios_conform_to_the_published_schema():
         jsonschema.validate(full, doc)
     with pytest.raises(jsonschema.ValidationError, match="rounds_per_yaer"):
         jsonschema.validate({"extends": "x.yaml", "talks": {"rounds_per_yaer": 3}}, doc)
+
+
+def test_run_to_a_precision_says_how_many_replications_it_used(tmp_path):
+    result = invoke(
+        "run", SCENARIOS / "stalled.yaml", "--precision", 0.02, "-w", 2, "-q", "-o", tmp_path
+    )
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("Precision"))
+    used = int(line.split(" with ")[1].split()[0].replace(",", ""))
+    folder = next((tmp_path / "stalled").iterdir())
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["provenance"]["replications"] == used and used % 1000 == 0
+    assert summary["provenance"]["precision"] == 0.02
+
+
+def test_run_without_trajectories_streams(tmp_path):
+    result = invoke(
+        "run", SCENARIOS / "stalled.yaml", "-n", 1500, "-w", 2, "-q", "-o", tmp_path,
+        "--no-trajectories",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    folder = next((tmp_path / "stalled").iterdir())
+    assert not (folder / "trajectories.npz").exists()
+    assert len((folder / "replications.csv").read_text().splitlines()) == 1501
+    assert not list(tmp_path.glob(".sim-spool*"))
