@@ -133,8 +133,6 @@ def _merge(base: dict, base_o: Origins, over: dict, over_o: Origins, at: tuple):
             out[key] = value
             _drop(origins, here)
             origins.update({k: v for k, v in over_o.items() if k[: len(here)] == here})
-    if not at:
-        return out, origins
     return out, origins
 
 

@@ -121,10 +121,6 @@ class Arsenal:
             if current < 1.0:
                 self._set(f, at, 1.0)
 
-    def describe(self, f: int, t: float) -> str:
-        m = self.multiplier(f, t)
-        return "operating" if m >= 1.0 else ("frozen" if m == 0.0 else f"covert at {m:.0%}")
-
     # -- the path
     def segments(self) -> tuple[list[float], list[float]]:
         """Breakpoints and the production rate (per month) from each one on."""
@@ -154,10 +150,6 @@ class Arsenal:
             self._segments = (times, rates)
             self._share_after = share
         return self._segments
-
-    def rate(self, t: float) -> float:
-        times, rates = self.segments()
-        return rates[bisect.bisect_right(times, t) - 1]
 
     def _at(self, t: float) -> tuple[float, float]:
         """Material at t, and the running minimum of W0 and M(s) - a*s over s <= t.
