@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .model.replication import FIRSTS, SCALARS
+from .outcomes import FIRSTS, SCALARS
 from .plan import Plan
 from .sketch import Sketch
-from .summary import EVENT_OF_FIRST, PERCENTILES
+from .summary import PERCENTILES
 
 
 def _dtype(spec) -> type:
@@ -82,10 +82,7 @@ class Memory:
         for k, name in enumerate(SCALARS):
             x = self.scalars[:n, k]
             moments[name] = (float(x.mean()), float(x.std(ddof=1)) if n > 1 else 0.0, n)
-        events = {
-            e: float(np.mean(~np.isnan(self.firsts[:n, FIRSTS.index(c)])))
-            for e, c in EVENT_OF_FIRST.items()
-        }
+        events = {e: float(np.mean(~np.isnan(self.firsts[:n, k]))) for k, e in enumerate(FIRSTS)}
         events["freeze_in_force_at_end"] = float(self.freeze[:n, -1].mean())
         return moments, events
 
@@ -174,7 +171,7 @@ class Stream:
 
     def stats(self) -> tuple[dict, dict]:
         moments = {name: (m.mean, m.sd, m.n) for name, m in self.moments.items() if name in SCALARS}
-        events = {e: self.happened[c] / self.n for e, c in EVENT_OF_FIRST.items()}
+        events = {e: self.happened[e] / self.n for e in FIRSTS}
         events["freeze_in_force_at_end"] = float(self.frozen[-1] / self.n)
         return moments, events
 
@@ -190,11 +187,11 @@ class Stream:
                 figures.update({f"p{q}": v for q, v in zip(PERCENTILES, pcts, strict=True)})
             metrics[name] = figures
         probabilities = {}
-        for event, col in EVENT_OF_FIRST.items():
-            probabilities[event] = _probability(self.happened[col], n)
+        for event in FIRSTS:
+            probabilities[event] = _probability(self.happened[event], n)
         probabilities["freeze_in_force_at_end"] = _probability(int(self.frozen[-1]), n)
         curves = {"months": self.months.tolist()}
-        curves.update({e: (self.curves[c] / n).tolist() for e, c in EVENT_OF_FIRST.items()})
+        curves.update({e: (self.curves[e] / n).tolist() for e in FIRSTS})
         curves["freeze_in_force"] = (self.frozen / n).tolist()
         return {
             "metrics": metrics,

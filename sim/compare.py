@@ -22,8 +22,8 @@ import numpy as np
 
 from .dates import parse_month
 from .distributions import DISTRIBUTIONS
+from .outcomes import FIRSTS
 from .runs import QUANTITIES, Run, check_compatible, gather, grid_of, read_folder
-from .summary import EVENT_OF_FIRST
 
 __all__ = ["Run", "compare", "gather", "read_folder", "save"]
 
@@ -69,7 +69,7 @@ def _num(x: float) -> float | None:
 
 def events(run: Run) -> dict[str, np.ndarray]:
     """Whether each event of the results contract happened, per replication (0/1)."""
-    out = {e: (~np.isnan(run.firsts[col])).astype(float) for e, col in EVENT_OF_FIRST.items()}
+    out = {e: (~np.isnan(run.firsts[e])).astype(float) for e in FIRSTS}
     out["freeze_in_force_at_end"] = run.freeze_at_end.astype(float)
     return out
 

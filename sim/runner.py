@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from .collect import Memory, Stream
-from .model.replication import FIRSTS, SCALARS, complete, freeze_row, run_one
+from .model.replication import complete, freeze_row, run_one
+from .outcomes import FIRSTS, SCALARS
 from .plan import Plan, compile_plan
 from .schema import Scenario
 from .summary import HEADLINE_EVENTS

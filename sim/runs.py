@@ -96,7 +96,7 @@ def check_result_folder(folder: Path) -> None:
 
 def read_folder(folder: str | Path) -> Run:
     """A Run from a result folder (summary.json, replications.csv, trajectories.npz)."""
-    from .model.replication import FIRSTS, SCALARS
+    from .outcomes import FIRSTS, SCALARS
 
     folder = Path(folder)
     check_result_folder(folder)

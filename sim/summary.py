@@ -13,18 +13,10 @@ import math
 
 import numpy as np
 
+from .outcomes import FIRSTS
+
 PERCENTILES = (5, 25, 50, 75, 95)
 
-#: event name -> the first-occurrence column it is read from
-EVENT_OF_FIRST = {
-    "talks_opened": "talks_opened",
-    "deal_reached": "deal_reached",
-    "cheating": "cheating",
-    "cheating_detected": "cheating_detected",
-    "freeze_collapsed": "freeze_collapsed",
-    "nuclear_test": "nuclear_test",
-    "unsc_resolution": "unsc_resolution",
-}
 
 HEADLINE_METRICS = (
     "final_warheads",
@@ -100,13 +92,9 @@ def summarize(results) -> dict:
     metrics = {name: describe(v) for name, v in results.scalars.items()}
     for name, v in results.firsts.items():
         metrics[f"months_to_{name}"] = describe(v)
-    probabilities = {
-        event: probability(~np.isnan(results.firsts[col])) for event, col in EVENT_OF_FIRST.items()
-    }
+    probabilities = {event: probability(~np.isnan(results.firsts[event])) for event in FIRSTS}
     probabilities["freeze_in_force_at_end"] = probability(results.freeze[:, -1])
-    curves = {
-        event: first_curve(results.firsts[col], months) for event, col in EVENT_OF_FIRST.items()
-    }
+    curves = {event: first_curve(results.firsts[event], months) for event in FIRSTS}
     curves["freeze_in_force"] = results.freeze.mean(axis=0).tolist()
     trajectories = {name: bands(paths, months) for name, paths in results.trajectories.items()}
     for block in (metrics, probabilities):

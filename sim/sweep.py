@@ -79,9 +79,10 @@ def parameters(scenario: Scenario) -> dict:
 
 def known_outputs() -> tuple[set[str], set[str]]:
     """Metric names and event names a sweep can analyse."""
-    from .summary import DESCRIPTIONS, EVENT_OF_FIRST
+    from .outcomes import FIRSTS
+    from .summary import DESCRIPTIONS
 
-    events = {*EVENT_OF_FIRST, "freeze_in_force_at_end"}
+    events = {*FIRSTS, "freeze_in_force_at_end"}
     metrics = {k for k in DESCRIPTIONS if k not in events and k != "freeze_in_force"}
     return metrics, events
 

@@ -47,7 +47,7 @@ def trace(scenario, seed: int, replication: int, chosen: str = "") -> Trace:
     """Replay replication `replication` of a run of `scenario` with `seed`, with its story."""
     from .api import simulate_replication
     from .dates import label
-    from .model.replication import FIRSTS, SCALARS
+    from .outcomes import FIRSTS, SCALARS
     from .plan import compile_plan
 
     out = simulate_replication(scenario, seed, replication, log=True)
@@ -188,7 +188,7 @@ def check_metric(metric: str) -> None:
     """Refuse an unknown metric, suggesting the closest known one."""
     import difflib
 
-    from .model.replication import FIRSTS, SCALARS
+    from .outcomes import FIRSTS, SCALARS
 
     known = [*SCALARS, *(f"months_to_{e}" for e in FIRSTS)]
     if metric in known:

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..outcomes import FIRSTS
 from ..plan import Plan
 from ..streams import Draws
 from .arsenal import Arsenal, paths
@@ -16,38 +17,6 @@ from .deal import Deal
 from .provocations import Provocations
 from .talks import Talks
 from .world import World
-
-#: Scalar outcomes of a replication, in this order.
-SCALARS = (
-    "final_warheads",
-    "final_material",
-    "material_per_year",
-    "months_frozen",
-    "rounds_held",
-    "deals",
-    "freeze_collapses",
-    "missile_launches",
-    "icbm_launches",
-    "nuclear_tests",
-    "unsc_drafts",
-    "unsc_vetoes",
-    "unsc_resolutions",
-    "deals_cheated",
-    "cheating_detected",
-    "final_sanctions_pressure",
-    "final_trust",
-)
-
-#: Events whose first month is recorded (NaN if they never happen).
-FIRSTS = (
-    "talks_opened",
-    "deal_reached",
-    "cheating",
-    "cheating_detected",
-    "freeze_collapsed",
-    "nuclear_test",
-    "unsc_resolution",
-)
 
 
 class Outcome(NamedTuple):
