@@ -160,16 +160,27 @@ def _override_items(overrides) -> list[tuple[str, Any]]:
     return items
 
 
-def _apply_override(data: dict, origins: Origins, key: str, value: Any) -> None:
-    keys = key.split(".")
-    if not all(keys):
-        raise ScenarioError.single(f"--set {key}: empty key in the path", file="--set")
+def set_path(data: dict, path: str, value: Any) -> None:
+    """`data[a][b][c] = value` for the dotted path `a.b.c`, making mappings on the way.
+
+    A value that is not a mapping where the path goes on is replaced by one (so
+    `--set arsenal.growth.value=0.1` works where `growth` was written as a bare
+    number); validation then judges the result.
+    """
+    keys = path.split(".")
     node = data
     for k in keys[:-1]:
         if not isinstance(node.get(k), dict):
             node[k] = {}
         node = node[k]
     node[keys[-1]] = value
+
+
+def _apply_override(data: dict, origins: Origins, key: str, value: Any) -> None:
+    keys = key.split(".")
+    if not all(keys):
+        raise ScenarioError.single(f"--set {key}: empty key in the path", file="--set")
+    set_path(data, key, value)
     here = tuple(keys)
     _drop(origins, here)
     origins[here] = (f"--set {key}={value!r}", None, None)
@@ -412,11 +423,7 @@ def _check_calendar(scenario: Scenario, data: dict, origins: Origins, file: str)
                 )
                 continue
             trial = copy.deepcopy(data)
-            node = trial
-            keys = target.split(".")
-            for k in keys[:-1]:
-                node = node[k]
-            node[keys[-1]] = _get(data, loc)
+            set_path(trial, target, _get(data, loc))
             try:
                 Scenario.model_validate(trial)
             except ValidationError as exc:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .dates import Month, parse_date
 from .distributions import Spec
-from .schema import Scenario, leaves
+from .schema import Scenario, parameters
 from .streams import Draws
 
 
@@ -53,9 +53,7 @@ class Plan:
 
 def compile_plan(scenario: Scenario) -> Plan:
     """Flatten a validated scenario into what the model reads at run time."""
-    params = leaves(scenario)
-    for key, entry in scenario.calendar.items():
-        params[f"calendar.{key}.probability"] = entry.probability
+    params = parameters(scenario)
     constants = {p: s.ppf(0.5) for p, s in params.items() if not s.random}
     random = tuple((p, s) for p, s in params.items() if s.random)
     arsenal = scenario.arsenal

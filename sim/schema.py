@@ -421,6 +421,14 @@ def leaves(model: BaseModel, prefix: str = "") -> dict[str, Spec]:
     return out
 
 
+def parameters(scenario: Scenario) -> dict[str, Spec]:
+    """Every parameter of a scenario by dotted path: `leaves` and each calendar entry's chance."""
+    params = leaves(scenario)
+    for key, entry in scenario.calendar.items():
+        params[f"calendar.{key}.probability"] = entry.probability
+    return params
+
+
 #: Parameters fixed for a whole replication: a calendar entry may not change them.
 NOT_SETTABLE_PREFIXES = (
     "arsenal.initial_",

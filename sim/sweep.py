@@ -29,7 +29,7 @@ from typing import Any
 
 from .designs import Design, make_design
 from .errors import Problem, ScenarioError
-from .schema import Scenario, leaves
+from .schema import Scenario, parameters
 from .sweep_spec import Factor, SweepSpec, Values
 from .version import __version__
 
@@ -67,14 +67,6 @@ class SweepPlan:
         for p in self.points:
             out.setdefault(p.key, p)
         return out
-
-
-def parameters(scenario: Scenario) -> dict:
-    """Every parameter a sweep may vary, by dotted path, with its spec in the scenario."""
-    params = leaves(scenario)
-    for key, entry in scenario.calendar.items():
-        params[f"calendar.{key}.probability"] = entry.probability
-    return params
 
 
 def known_outputs() -> tuple[set[str], set[str]]:
@@ -212,13 +204,11 @@ def resolve_point(base: Scenario, values: dict) -> Scenario:
     """
     from pydantic import ValidationError
 
+    from .loader import set_path
+
     data = copy.deepcopy(base.resolved)
     for path, value in values.items():
-        node = data
-        keys = path.split(".")
-        for k in keys[:-1]:
-            node = node.setdefault(k, {})
-        node[keys[-1]] = value
+        set_path(data, path, value)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

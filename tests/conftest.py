@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.loader import scenario_from_dict
+from sim.loader import scenario_from_dict, set_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -64,14 +64,6 @@ NEUTRAL = {
         "sanctions": {"initial": 0.5, "per_resolution": 0.1, "decay_per_year": 0.0},
     },
 }
-
-
-def set_path(data: dict, path: str, value) -> None:
-    keys = path.split(".")
-    node = data
-    for k in keys[:-1]:
-        node = node.setdefault(k, {})
-    node[keys[-1]] = value
 
 
 def make_scenario(**overrides) -> sim.Scenario:
