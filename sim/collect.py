@@ -21,7 +21,7 @@ import numpy as np
 from .outcomes import FIRSTS, SCALARS
 from .plan import Plan
 from .sketch import Sketch
-from .summary import PERCENTILES
+from .summary import PERCENTILES, metric, share
 
 
 def _dtype(spec) -> type:
@@ -162,7 +162,7 @@ class Stream:
             self.curves[name] += np.searchsorted(hit, self.months, side="right")
         self.frozen += part["freeze"].sum(axis=0)
         self.n = part["stop"]
-        self.table.write(_chunk_table(self.plan, part))
+        self.table.write(_chunk_table(part))
 
     def discard(self) -> None:
         """The run failed or was interrupted: remove the spool."""
@@ -179,17 +179,10 @@ class Stream:
         n = self.n
         metrics = {}
         for name, m in self.moments.items():
-            figures = {"n": m.n, "mean": None, "sd": None, "mcse": None}
-            figures.update({f"p{q}": None for q in PERCENTILES})
-            if m.n:
-                figures.update({"mean": m.mean, "sd": m.sd, "mcse": m.sd / math.sqrt(m.n)})
-                pcts = self.sketches[name].percentiles(PERCENTILES)
-                figures.update({f"p{q}": v for q, v in zip(PERCENTILES, pcts, strict=True)})
-            metrics[name] = figures
-        probabilities = {}
-        for event in FIRSTS:
-            probabilities[event] = _probability(self.happened[event], n)
-        probabilities["freeze_in_force_at_end"] = _probability(int(self.frozen[-1]), n)
+            pcts = self.sketches[name].percentiles(PERCENTILES) if m.n else None
+            metrics[name] = metric(m.n, m.mean, m.sd, pcts)
+        probabilities = {event: share(self.happened[event], n) for event in FIRSTS}
+        probabilities["freeze_in_force_at_end"] = share(int(self.frozen[-1]), n)
         curves = {"months": self.months.tolist()}
         curves.update({e: (self.curves[e] / n).tolist() for e in FIRSTS})
         curves["freeze_in_force"] = (self.frozen / n).tolist()
@@ -218,19 +211,17 @@ def _firsts() -> tuple[str, ...]:
     return tuple(f"months_to_{name}" for name in FIRSTS)
 
 
-def _probability(hits: int, n: int) -> dict:
-    p = hits / n
-    return {"p": p, "mcse": math.sqrt(p * (1 - p) / n), "n": n}
+def _chunk_table(part: dict) -> dict[str, np.ndarray]:
+    """The replications.csv columns of one chunk."""
+    from .results import table_columns
 
-
-def _chunk_table(plan: Plan, part: dict) -> dict[str, np.ndarray]:
-    """The replications.csv columns of one chunk (same layout as `Results.table`)."""
-    cols: dict[str, np.ndarray] = {"replication": np.arange(part["start"], part["stop"])}
-    cols.update(part["sampled"])
-    cols.update({name: part["scalars"][:, k] for k, name in enumerate(SCALARS)})
-    cols.update({f"months_to_{name}": part["firsts"][:, k] for k, name in enumerate(FIRSTS)})
-    cols["freeze_in_force_at_end"] = part["freeze"][:, -1].astype(int)
-    return cols
+    return table_columns(
+        part["start"],
+        part["sampled"],
+        dict(zip(SCALARS, part["scalars"].T, strict=True)),
+        dict(zip(FIRSTS, part["firsts"].T, strict=True)),
+        part["freeze"][:, -1],
+    )
 
 
 __all__ = ["Memory", "Stream"]

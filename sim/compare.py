@@ -20,7 +20,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from .dates import parse_month
+from .dates import label as month_label
 from .distributions import DISTRIBUTIONS
 from .outcomes import FIRSTS
 from .runs import QUANTITIES, Run, check_compatible, gather, grid_of, read_folder
@@ -115,13 +115,10 @@ def averted(base: Run, run: Run, paired: bool) -> dict[str, list[dict]]:
             b = base.trajectories[q][:, month].astype(float)
             s = run.trajectories[q][:, month].astype(float)
             d = mean_difference(b, s, paired)
-            rows.append({"year": month // 12, "month": month, "date": _date(start, month), **d})
+            date = month_label(start, month)
+            rows.append({"year": month // 12, "month": month, "date": date, **d})
         out[q] = rows
     return out
-
-
-def _date(start: str, months: int) -> str:
-    return str(parse_month(start).plus(months))
 
 
 # --------------------------------------------------------------------------- parameters
@@ -249,7 +246,7 @@ def compare(runs: list[Run], comparison_id: str = "") -> dict:
             "start": grid["start"],
             "horizon_months": grid["horizon_months"],
             "years": years,
-            "dates": [_date(grid["start"], 12 * y) for y in years],
+            "dates": [month_label(grid["start"], 12 * y) for y in years],
         },
         "scenarios": scenarios,
     }

@@ -69,6 +69,8 @@ def parse_month(value: object) -> Month:
     return Month(i // 12, i % 12 + 1)
 
 
-def label(start: Month, months: float) -> str:
-    """The `YYYY-MM` label of the month containing `months` after `start`."""
+def label(start: Month | str, months: float) -> str:
+    """The `YYYY-MM` label of the month containing `months` after `start` (a Month or `YYYY-MM`)."""
+    if not isinstance(start, Month):
+        start = parse_month(start)
     return str(start.plus(int(months // 1)))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dates import parse_month
+from .dates import label as month_label
 from .summary import DESCRIPTIONS, fmt
 
 PLOTS_OFF = (
@@ -171,7 +171,7 @@ def by_year(summary: dict) -> str:
     quantities = [q for q in ("warheads", "material") if q in traj]  # none if run without paths
     rows = []
     for m in (m for m in curves["months"] if m % 12 == 0):
-        row = [_date(start, m)]
+        row = [month_label(start, m)]
         for q in quantities:
             band = traj[q]
             row.append(f"{fmt(band['p50'][m])} ({fmt(band['p5'][m])}–{fmt(band['p95'][m])})")
@@ -229,10 +229,6 @@ def provenance(summary: dict) -> str:
         f"on {prov.get('workers', 1)} worker(s)",
     ]
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-
-
-def _date(start: str, months: int) -> str:
-    return str(parse_month(start).plus(months))
 
 
 # --------------------------------------------------------------------------- a comparison

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .dates import label as month_label
 from .distributions import JUDGMENT
 from .summary import DESCRIPTIONS, HEADLINE_EVENTS, fmt
 
@@ -24,10 +25,9 @@ def headline(summary: dict) -> list[str]:
     """Sentences an analyst can quote."""
     m = summary["metrics"]
     p = summary["probabilities"]
-    end = summary["trajectories"].get("warheads") and summary["scenario"]
     horizon = summary["scenario"]["horizon_months"]
     lines = []
-    if end:
+    if summary["trajectories"].get("warheads"):
         years = horizon // 12
         lines.append(
             f"Assembled warheads after {years} years: median {_interval(m['final_warheads'])}."
@@ -109,7 +109,7 @@ def markdown(summary: dict, run_id: str = "") -> str:
                 f"{fmt(traj[c]['p5'][m])} | {fmt(traj[c]['p50'][m])} | {fmt(traj[c]['p95'][m])}"
                 for c in cols
             )
-            date = _date(sc["start"], m)
+            date = month_label(sc["start"], m)
             out.append(
                 f"| {date} | {cells} | {curves['freeze_in_force'][m]:.2f} | "
                 f"{curves['deal_reached'][m]:.2f} |"
@@ -140,9 +140,3 @@ def markdown(summary: dict, run_id: str = "") -> str:
     )
     out.append(f"- `{JUDGMENT}` marks values set by judgment rather than a cited fact")
     return "\n".join(out) + "\n"
-
-
-def _date(start: str, months: int) -> str:
-    year, month = map(int, start.split("-"))
-    i = year * 12 + month - 1 + months
-    return f"{i // 12:04d}-{i % 12 + 1:02d}"

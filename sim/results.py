@@ -27,6 +27,21 @@ from .schema import Scenario
 from .version import __version__
 
 
+def table_columns(
+    first: int, sampled: dict, scalars: dict, firsts: dict, freeze_at_end: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The columns of replications.csv, for replications `first`, `first + 1`, ...
+
+    One layout for a kept run's whole table and a streamed run's chunks.
+    """
+    cols: dict[str, np.ndarray] = {"replication": np.arange(first, first + len(freeze_at_end))}
+    cols.update(sampled)
+    cols.update(scalars)
+    cols.update({f"months_to_{name}": v for name, v in firsts.items()})
+    cols["freeze_in_force_at_end"] = np.asarray(freeze_at_end).astype(int)
+    return cols
+
+
 @dataclass(eq=False, kw_only=True)
 class _Run:
     """What every run has: its scenario, seed and provenance."""
@@ -127,13 +142,7 @@ class Results(_Run):
 
     def table(self) -> dict[str, np.ndarray]:
         """One column per sampled parameter and outcome, one row per replication."""
-        cols: dict[str, np.ndarray] = {"replication": np.arange(self.replications)}
-        cols.update(self.sampled)
-        cols.update(self.scalars)
-        for name, v in self.firsts.items():
-            cols[f"months_to_{name}"] = v
-        cols["freeze_in_force_at_end"] = self.freeze[:, -1].astype(int)
-        return cols
+        return table_columns(0, self.sampled, self.scalars, self.firsts, self.freeze[:, -1])
 
     def to_pandas(self):
         """The per-replication table as a pandas DataFrame (pandas must be installed)."""

@@ -35,30 +35,37 @@ def _clean(x: float) -> float | None:
     return None if math.isnan(x) or math.isinf(x) else x
 
 
+def metric(n: int, mean: float | None, sd: float | None, percentiles) -> dict:
+    """A metric's figures: count, mean, sd, Monte Carlo standard error, percentiles."""
+    out: dict = {"n": n, "mean": None, "sd": None, "mcse": None}
+    out.update({f"p{q}": None for q in PERCENTILES})
+    if n:
+        out.update({"mean": mean, "sd": sd, "mcse": sd / math.sqrt(n)})
+        out.update({f"p{q}": float(v) for q, v in zip(PERCENTILES, percentiles, strict=True)})
+    return out
+
+
 def describe(values: np.ndarray) -> dict:
     """Mean, sd, Monte Carlo standard error and percentiles; NaNs (did not happen) dropped."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     n = int(x.size)
-    out: dict = {"n": n}
     if n == 0:
-        out.update({k: None for k in ("mean", "sd", "mcse")})
-        out.update({f"p{q}": None for q in PERCENTILES})
-        return out
-    mean = float(x.mean())
+        return metric(0, None, None, None)
     sd = float(x.std(ddof=1)) if n > 1 else 0.0
-    out.update({"mean": mean, "sd": sd, "mcse": sd / math.sqrt(n)})
-    for q, v in zip(PERCENTILES, np.percentile(x, PERCENTILES), strict=True):
-        out[f"p{q}"] = float(v)
-    return out
+    return metric(n, float(x.mean()), sd, np.percentile(x, PERCENTILES))
+
+
+def share(hits: int, n: int) -> dict:
+    """The probability `hits / n` with its standard error."""
+    p = hits / n if n else math.nan
+    return {"p": p, "mcse": math.sqrt(p * (1 - p) / n) if n else None, "n": n}
 
 
 def probability(hits: np.ndarray) -> dict:
     """Share of replications where something happened, with its standard error."""
     h = np.asarray(hits, dtype=bool)
-    n = int(h.size)
-    p = float(h.mean()) if n else math.nan
-    return {"p": p, "mcse": math.sqrt(p * (1 - p) / n) if n else None, "n": n}
+    return share(int(h.sum()), int(h.size))
 
 
 def first_curve(firsts: np.ndarray, months: np.ndarray) -> list[float]:
