@@ -33,7 +33,7 @@ th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; vertical-align: top; }
 th { background: #f3f3f3; text-align: left; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr:nth-child(even) td { background: #fafafa; }
-figure { margin: 1em 0 1.6em; } figure img { max-width: 100%; height: auto; }
+figure { margin: 1em 0 1.6em; } img { max-width: 100%; height: auto; display: block; }
 figcaption { color: #555; font-size: 0.9em; }
 .note { background: #fff6d6; border: 1px solid #e5cf7a; padding: 0.6em 0.9em; }
 code { background: #f3f3f3; padding: 0 0.25em; } details { margin: 0.5em 0; }

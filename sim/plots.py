@@ -46,20 +46,20 @@ def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dic
             f"{quantity.title()} by month: median (line), 25–75% (dark band) and 5–95% "
             f"(light band) of replications" + (", one colour per scenario." if several else ".")
         )
-        out[f"{quantity}.png"] = (caption, _png(fig))
+        out[f"{quantity}.png"] = (caption, png(fig))
     for curve, title in (
         ("freeze_in_force", "P(a freeze is in force)"),
         ("deal_reached", "P(a deal has been reached)"),
     ):
         fig = _figure()
         _curve(fig.add_subplot(), series, curve, title)
-        out[f"{curve}.png"] = (f"{title}, by month.", _png(fig))
+        out[f"{curve}.png"] = (f"{title}, by month.", png(fig))
     if all(s.final_warheads is not None for s in series):
         fig = _figure()
         _distribution(fig.add_subplot(), series)
         out["final_warheads.png"] = (
             "Assembled warheads at the horizon: share of replications (dashed line: median).",
-            _png(fig),
+            png(fig),
         )
     if averted:
         fig = _figure(height=SIZE[1] * 1.15)
@@ -70,7 +70,7 @@ def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dic
         out["averted.png"] = (
             "Weapons averted: the baseline minus each scenario at the end of each year, "
             "mean with its 95% confidence interval.",
-            _png(fig),
+            png(fig),
         )
     return out
 
@@ -173,7 +173,13 @@ def _averted(ax, averted: dict[str, dict], quantity: str, labels: list[str]) -> 
     ax.legend(loc="upper left", frameon=False)
 
 
-def _png(fig) -> bytes:
+def png(fig, dpi: int = 110, tight: bool = False) -> bytes:
+    """A figure as PNG bytes, drawn with Agg; no timestamp or software tag, so the
+    same figure always gives the same bytes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    bbox = "tight" if tight else None
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=bbox, metadata={"Software": None})
     return buffer.getvalue()

@@ -7,24 +7,15 @@ matplotlib (its object API, no pyplot state), so an ImportError here means
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .designs import Design
+from .plots import png
 from .sensitivity import Ranking
 from .summary import fmt
 
 LOW, HIGH = "#4C78A8", "#E45756"
-
-
-def _png(fig: Figure) -> bytes:
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    return buf.getvalue()
 
 
 def tornado(r: Ranking, title: str) -> bytes:
@@ -71,7 +62,7 @@ def tornado(r: Ranking, title: str) -> bytes:
     ax.set_title(f"What moves {title}", fontsize=11, loc="left")
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
+    return png(fig, dpi=100, tight=True)
 
 
 def heatmap(design: Design, y: np.ndarray, title: str) -> bytes:
@@ -104,7 +95,7 @@ def heatmap(design: Design, y: np.ndarray, title: str) -> bytes:
     ax.set_ylabel(rows_f.label, fontsize=9)
     ax.set_title(title, fontsize=10, loc="left")
     fig.colorbar(image, ax=ax, shrink=0.9)
-    return _png(fig)
+    return png(fig, dpi=100, tight=True)
 
 
 def _at(label: str) -> str:

@@ -13,6 +13,8 @@ import base64
 import html
 import re
 
+from .html import page
+
 Block = tuple
 
 
@@ -43,16 +45,6 @@ def _inline(text: str) -> str:
     return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
 
 
-_CSS = """
-body{font:15px/1.5 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}h3{margin-top:1.4em}
-table{border-collapse:collapse;margin:.6em 0;font-size:13px}
-td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f3f3f3}code{background:#f4f4f4;padding:0 3px;border-radius:3px}
-img{max-width:100%;display:block;margin:.6em 0}
-"""
-
-
 def to_html(blocks: list[Block], plots: dict[str, bytes] | None, title: str) -> str:
     """A self-contained page: the plots are embedded, nothing is fetched."""
     body: list[str] = []
@@ -72,9 +64,4 @@ def to_html(blocks: list[Block], plots: dict[str, bytes] | None, title: str) -> 
         elif kind == "img":
             data = base64.b64encode((plots or {})[block[1].removeprefix("plots/")]).decode()
             body.append(f'<img alt="{html.escape(block[2])}" src="data:image/png;base64,{data}">')
-    return (
-        f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>\n<body>\n"
-        + "\n".join(body)
-        + "\n</body></html>\n"
-    )
+    return page(title, body)
