@@ -14,10 +14,7 @@ plain_simpy.py.
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import time
 
 import numpy as np
 
@@ -192,24 +189,7 @@ def _num(spec) -> float:
     return spec["value"] if isinstance(spec, dict) else float(spec)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", help="resolved scenario as JSON (sim show --json FILE)")
-    parser.add_argument("--reps", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    with open(args.scenario) as f:
-        scenario = json.load(f)
-    t0 = time.perf_counter()
-    out = run(scenario, args.reps, args.seed)
-    dt = time.perf_counter() - t0
-    print(f"{args.reps} replications in {dt:.2f} s: {args.reps / dt:,.0f} replications/s")
-    for name, values in out.items():
-        p5, p50, p95 = np.percentile(values, [5, 50, 95])
-        print(
-            f"  {name:15s} mean {values.mean():8.2f}  p5 {p5:7.1f}  p50 {p50:7.1f}  p95 {p95:7.1f}"
-        )
-
-
 if __name__ == "__main__":
-    main()
+    from plain_simpy import command  # the same command line as the plain SimPy baseline
+
+    command(run, 100_000, __doc__)

@@ -333,16 +333,18 @@ def run(scenario: dict, reps: int, seed: int) -> dict:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def command(model, default_reps: int, doc: str) -> None:
+    """The command line of a baseline script: run `model` on a resolved scenario, time it,
+    print percentiles of its outcomes (shared with numpy_limit.py)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("scenario", help="resolved scenario as JSON (sim show --json FILE)")
-    parser.add_argument("--reps", type=int, default=1000)
+    parser.add_argument("--reps", type=int, default=default_reps)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     with open(args.scenario) as f:
         scenario = json.load(f)
     t0 = time.perf_counter()
-    out = run(scenario, args.reps, args.seed)
+    out = model(scenario, args.reps, args.seed)
     dt = time.perf_counter() - t0
     print(f"{args.reps} replications in {dt:.2f} s: {args.reps / dt:,.0f} replications/s")
     for name, values in out.items():
@@ -352,4 +354,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    command(run, 1000, __doc__)
