@@ -195,7 +195,7 @@ def _validate(data: dict, origins: Origins, file: str, *, require_sources: bool 
     except ValidationError as exc:
         raise ScenarioError(_problems(exc, data, origins, file)) from None
     problems = _check_calendar(scenario, data, origins, file)
-    facts, fact_problems = _check_sources(scenario, origins, file, require_sources)
+    facts, fact_problems = _check_sources(scenario, data, origins, file, require_sources)
     problems += fact_problems
     if problems:
         raise ScenarioError(problems)
@@ -439,13 +439,14 @@ def _check_calendar(scenario: Scenario, data: dict, origins: Origins, file: str)
     return problems
 
 
-def _check_sources(scenario: Scenario, origins: Origins, file: str, require: bool):
+def _check_sources(scenario: Scenario, data: dict, origins: Origins, file: str, require: bool):
     cited: list[tuple[tuple, str]] = []
     problems: list[Problem] = []
     for path, spec in leaves(scenario).items():
         loc = tuple(path.split("."))
         ids = spec.sources()
-        if require and not ids and not isinstance(spec.ppf(0.5), str):
+        written = _get(data, loc) is not None  # a default left alone needs no source
+        if require and written and not ids and not isinstance(spec.ppf(0.5), str):
             problems.append(
                 Problem(
                     "no source: cite a fact id or say `source: judgment`",

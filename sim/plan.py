@@ -45,6 +45,8 @@ class Plan:
     scheduled: tuple[Event, ...]
     triggers: tuple[Event, ...]
     sampled: tuple[str, ...] = field(default=())
+    lead: int = 0  # months from the arsenal's estimate date to the start
+    inspected: float = 1.0  # share of production at the facilities a deal covers
 
     def draws(self, seed: int, start: int, stop: int) -> Draws:
         """The random numbers replications [start, stop) of a run with `seed` begin with."""
@@ -99,4 +101,6 @@ def compile_plan(scenario: Scenario) -> Plan:
         scheduled=tuple(scheduled),
         triggers=tuple(triggers),
         sampled=tuple(p for p, _ in random),
+        lead=scenario.lead_months,
+        inspected=sum(arsenal.facilities[k].share.value for k in names if k in covered),
     )

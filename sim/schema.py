@@ -19,6 +19,7 @@ from .dates import parse_date, parse_month
 from .distributions import Source, Spec
 from .params import (
     AnyParam,
+    FixedParam,
     LabelParam,
     Months,
     NonNegative,
@@ -47,7 +48,9 @@ TRIGGER_METRICS = (
     "talks_open",
     "freeze_in_force",
 )
-ACTIONS = ("open_talks", "hold_round")
+ACTIONS = ("open_talks", "hold_round", "close_talks")
+#: How far back an arsenal estimate may be rolled forward to the start.
+MAX_ROLL_YEARS = 20
 
 
 class Section(BaseModel):
@@ -69,24 +72,44 @@ class Facility(Section):
 
 
 class Arsenal(Section):
-    """Material production by facility and warhead assembly."""
+    """Material production by facility, and warheads assembled from it."""
 
-    initial_warheads: NonNegative = Field(description="Assembled warheads at the start.")
-    initial_material: NonNegative = Field(
-        description="Fissile material at the start, in weapons-equivalent, "
-        "including what is already in warheads."
+    initial_warheads: NonNegative = Field(
+        description="Assembled warheads at `estimate_date` (by default the start)."
     )
-    production_rate: Rate = Field(description="Weapons-equivalent produced per year, all sites.")
+    initial_material: NonNegative = Field(
+        description="Fissile material at `estimate_date` (by default the start), in "
+        "weapons-equivalent, including what is already in warheads."
+    )
+    estimate_date: Any = Field(
+        None,
+        description="The month the initial figures describe (e.g. 2025-01, a published "
+        "estimate). Production and assembly run from it to `start`, so the start state is "
+        "the estimate rolled forward. Default: `start`.",
+    )
+    production_rate: Rate = Field(
+        description="Weapons-equivalent produced per year, all sites, at `estimate_date`."
+    )
     growth: Annotated[Param, bounded(-0.9, 10.0, "a yearly growth")] = Field(
         0.0, description="Yearly growth of production capacity (0.05 = 5%/yr), stepped yearly."
     )
-    assembly_rate: Rate = Field(description="Most warheads that can be assembled per year.")
+    assembly_lag: Annotated[Param, bounded(0.05, 50.0, "an assembly lag in years")] = Field(
+        description="Years: warheads are assembled at (material - warheads) / lag a year, so "
+        "assembly closes the gap to material at this time constant and never outruns it."
+    )
     sanctions_drag: Probability = Field(
         0.0,
         description="Share of production lost at full sanctions pressure "
         "(applied at each yearly capacity step).",
     )
     facilities: dict[str, Facility] = Field(min_length=1)
+
+    @field_validator("estimate_date")
+    @classmethod
+    def _estimate_date(cls, v: Any) -> Any:
+        if v is not None:
+            parse_month(v)
+        return v
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Arsenal:
@@ -117,14 +140,27 @@ class ProbabilityPerDemand(Section):
 
 
 class DealOdds(Section):
-    """How the per-round deal probability moves away from its base (log-odds effects)."""
+    """How the per-round deal probability moves away from its base (log-odds effects).
 
-    trust: Param = Field(0.0, description="Log-odds per unit of trust above its starting value.")
-    sanctions: Param = Field(
-        0.0, description="Log-odds per unit of sanctions pressure above its starting value."
+    The base is the probability at fixed reference levels: no trust, no relief on
+    offer and `reference_warheads` assembled warheads. Trust and relief enter with
+    coefficients that cannot be negative, so more of either never lowers the odds.
+    """
+
+    trust: Annotated[Param, bounded(0.0, 20.0, "a log-odds coefficient")] = Field(
+        0.0, description="Log-odds per unit of trust (0 to 1)."
     )
-    arsenal: Param = Field(
-        0.0, description="Log-odds per doubling of assembled warheads since the start."
+    relief: Annotated[Param, bounded(0.0, 20.0, "a log-odds coefficient")] = Field(
+        0.0,
+        description="Log-odds per unit of sanctions pressure the deal would lift: the "
+        "smaller of `deal.relief` and the pressure now (relief is worth more when "
+        "sanctions bite).",
+    )
+    arsenal: Annotated[Param, bounded(-20.0, 20.0, "a log-odds coefficient")] = Field(
+        0.0, description="Log-odds per doubling of assembled warheads above `reference_warheads`."
+    )
+    reference_warheads: Annotated[FixedParam, bounded(1.0, 100_000.0, "a warhead count")] = Field(
+        50.0, description="Assembled warheads at which `p_deal` is the base probability."
     )
 
 
@@ -141,8 +177,8 @@ class Talks(Section):
     )
     rounds_per_year: Rate = Field(description="Rounds per year while talks are open.")
     p_deal: ProbabilityPerDemand = Field(
-        description="Probability that a round ends in a deal, at the starting trust, "
-        "pressure and arsenal."
+        description="Probability that a round ends in a deal, at the reference levels of "
+        "`deal_odds` (no trust, no relief on offer, `reference_warheads`)."
     )
     p_breakdown: ProbabilityPerDemand = Field(
         description="Probability that a round without a deal ends the talks."
@@ -264,6 +300,12 @@ class Council(Section):
     vetoes: dict[str, Probability] = Field(
         description="For each permanent member that may veto: probability it vetoes a draft."
     )
+    veto_coordination: Probability = Field(
+        0.0,
+        description="Probability that the members with a veto decide a draft together "
+        "(one shared draw, so the most reluctant one's probability is the draft's); "
+        "otherwise each decides on its own.",
+    )
     sanctions: Sanctions
 
 
@@ -359,6 +401,14 @@ class Scenario(Section):
                     )
         start = parse_month(self.start).index
         end = start + 12 * self.horizon_years
+        if self.arsenal.estimate_date is not None:
+            lead = start - parse_month(self.arsenal.estimate_date).index
+            if not 0 <= lead <= 12 * MAX_ROLL_YEARS:
+                raise ValueError(
+                    f"arsenal.estimate_date: {self.arsenal.estimate_date} must lie at most "
+                    f"{MAX_ROLL_YEARS} years before the start ({parse_month(self.start)}), "
+                    "not after it"
+                )
         for key, entry in self.calendar.items():
             if entry.at is not None and not start <= parse_date(entry.at) < end:
                 raise ValueError(
@@ -401,6 +451,13 @@ class Scenario(Section):
     def horizon_months(self) -> int:
         return 12 * self.horizon_years
 
+    @property
+    def lead_months(self) -> int:
+        """Months from the arsenal's estimate date to the start (0 without one)."""
+        if self.arsenal.estimate_date is None:
+            return 0
+        return self.start_month.index - parse_month(self.arsenal.estimate_date).index
+
 
 def leaves(model: BaseModel, prefix: str = "") -> dict[str, Spec]:
     """Every parameter of a validated model, by dotted path, in file order."""
@@ -433,7 +490,7 @@ def parameters(scenario: Scenario) -> dict[str, Spec]:
 NOT_SETTABLE_PREFIXES = (
     "arsenal.initial_",
     "arsenal.facilities.",
-    "arsenal.assembly_rate",
+    "arsenal.assembly_lag",
     "talks.initial_trust",
     "council.sanctions.initial",
     "run.",

@@ -68,6 +68,8 @@ class Calendar:
             w.talks.force_open(event.label)
         elif event.action == "hold_round":
             w.talks.hold_round(event.label)
+        elif event.action == "close_talks":
+            w.talks.force_close(event.label)
         w.touched()
 
 

@@ -1,9 +1,12 @@
 """The UN Security Council and sanctions pressure.
 
 A draft resolution is put to a vote after a lag; each member with a veto
-(in the scenario: China and Russia) vetoes with its own probability, drawn
-independently for every draft. An adopted resolution raises sanctions pressure
-and, during a freeze, shocks its breakdown hazard. Pressure (0 to 1) erodes
+(in the scenario: China and Russia) vetoes with its own probability. With
+probability `veto_coordination` the members decide together (one shared draw,
+so a draft is vetoed with the largest of their probabilities, by every member
+whose probability covers the draw); otherwise each decides on its own. An
+adopted resolution raises sanctions pressure and, during a freeze, may shock its
+breakdown hazard (if the scenario says so). Pressure (0 to 1) erodes
 exponentially as enforcement lapses, faster with evasion help.
 """
 
@@ -40,9 +43,12 @@ class Sanctions:
         self.rebase()
         self.level = min(1.0, self.level + amount)
 
-    def relieve(self, amount: float) -> None:
+    def relieve(self, amount: float) -> float:
+        """Lift up to `amount` of pressure; return how much was lifted."""
         self.rebase()
-        self.level = max(0.0, self.level - amount)
+        lifted = min(amount, self.level)
+        self.level -= lifted
+        return lifted
 
     def crossing_below(self, value: float) -> float:
         """When pressure falls to `value` if nothing else happens (inf if never)."""
@@ -72,8 +78,13 @@ class Council:
     def _vote(self, about: str, _event) -> None:
         w = self.world
         p = w.p
+        members = w.plan.members
+        together = self.rng.random() < p["council.veto_coordination"]
+        shared = self.rng.random() if together else None
         vetoed_by = [
-            member for member in w.plan.members if self.rng.random() < p["council.vetoes." + member]
+            m
+            for m in members
+            if (shared if together else self.rng.random()) < p["council.vetoes." + m]
         ]
         if vetoed_by:
             w.unsc_vetoes += 1

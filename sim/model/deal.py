@@ -4,9 +4,14 @@ A deal stops covered facilities after a shutdown delay; facilities outside the
 deal stop too when it binds all production, unless this replication's DPRK
 cheats (drawn once per deal), in which case they go on at a fraction of output.
 Inspectors arrive after a delay; while present they detect cheating at a yearly
-hazard. The freeze collapses at a yearly hazard, raised for some months after a
-leadership change, detected cheating or a UNSC resolution. On collapse,
-facilities restart after a delay, talks close and provocations resume.
+hazard scaled by the share of production at the facilities they inspect (a
+deal that covers less sees less). Signing lifts `relief` of the sanctions
+pressure; a collapse puts back what was lifted (snap-back). The freeze collapses
+at one yearly hazard, fitted to past freezes; a scenario may add temporary
+shocks (after a leadership change, detected cheating or a UNSC resolution),
+which the shipped scenarios do not, since the fitted hazard already contains
+whatever shocks history had. On collapse, facilities restart after a delay,
+talks close and provocations resume.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class Deal(Mechanism):
         self.inspectors_at = math.inf
         self.inspectors_here = False
         self.shocks: list[tuple[float, float]] = []  # (ends, factor)
+        self.lifted = 0.0  # sanctions pressure the deal in force lifted
         super().__init__(world, world.streams["deal"])
 
     def rates(self) -> tuple[float, float]:
@@ -40,7 +46,7 @@ class Deal(Mechanism):
         breakdown = p["deal.breakdown_rate"] * factor / 12.0
         detect = 0.0
         if self.cheating and self.inspectors_here and not self.detected:
-            detect = p["deal.cheating.detection_rate"] / 12.0
+            detect = p["deal.cheating.detection_rate"] * self.world.plan.inspected / 12.0
         return (breakdown, detect)
 
     def deadline(self) -> float:
@@ -90,7 +96,7 @@ class Deal(Mechanism):
         self.inspectors_here = False
         self.shocks = []
         w.arsenal.freeze(shutdown, p["deal.cheating.fraction"] if self.cheating else None)
-        w.sanctions.relieve(p["deal.relief"])
+        self.lifted = w.sanctions.relieve(p["deal.relief"])
         plan = w.plan
         covered = [lab for lab, c in zip(plan.labels, plan.covered, strict=True) if c]
         if w.recording:
@@ -122,6 +128,9 @@ class Deal(Mechanism):
         w.freeze_spells[-1][1] = now
         restart = now + p["deal.restart_months"]
         w.arsenal.restart(now, restart)
+        if self.lifted > 0.0:  # the sanctions lifted by the deal snap back
+            w.sanctions.add(self.lifted)
+            self.lifted = 0.0
         if w.recording:
             w.note(
                 "collapse",

@@ -6,10 +6,14 @@ whoever governs in Washington. While open, rounds arrive at a steady rate; a
 round ends in a deal, a breakdown (talks close, trust falls) or progress (trust
 rises). The deal probability of a round is logistic:
 
-    logit p = logit(base[demand]) + b_trust*(trust - trust0)
-              + b_sanctions*(pressure - pressure0) + b_arsenal*log2(warheads / warheads0)
+    logit p = logit(base[demand]) + b_trust*trust + b_relief*min(relief, pressure)
+              + b_arsenal*log2(warheads / reference_warheads)
 
-so `base` is the probability at the starting trust, pressure and arsenal.
+so `base` is the probability at fixed reference levels: no trust, nothing to
+gain from relief, and the reference arsenal. The trust and relief coefficients
+cannot be negative, so more trust, more pressure (up to the relief on offer) or
+more relief never lowers the odds. Measuring against the scenario's own starting
+levels instead would make a higher starting trust or pressure *lower* the odds.
 """
 
 from __future__ import annotations
@@ -44,9 +48,6 @@ class Talks(Mechanism):
         self.state = "closed"
         p = world.p
         self.trust = float(p["talks.initial_trust"])
-        self.trust0 = self.trust
-        self.pressure0 = world.sanctions.pressure()
-        self.warheads0 = max(world.arsenal.w0, 1.0)
         super().__init__(world, world.streams["talks"])
 
     def rates(self) -> tuple[float, float]:
@@ -85,11 +86,12 @@ class Talks(Mechanism):
         x = logit(p["talks.p_deal." + p["talks.us_demand"]])
         if math.isinf(x):
             return expit(x)
-        x += p["talks.deal_odds.trust"] * (self.trust - self.trust0)
-        x += p["talks.deal_odds.sanctions"] * (w.sanctions.pressure() - self.pressure0)
+        x += p["talks.deal_odds.trust"] * self.trust
+        x += p["talks.deal_odds.relief"] * min(p["deal.relief"], w.sanctions.pressure())
         b_arsenal = p["talks.deal_odds.arsenal"]
         if b_arsenal:
-            x += b_arsenal * math.log2(max(w.arsenal.warheads(w.now), 1.0) / self.warheads0)
+            warheads = max(w.arsenal.warheads(w.now), 1.0)
+            x += b_arsenal * math.log2(warheads / p["talks.deal_odds.reference_warheads"])
         return expit(x)
 
     def round(self) -> None:
@@ -136,6 +138,16 @@ class Talks(Mechanism):
     def force_open(self, why: str) -> None:
         if self.state == "closed":
             self.open(why)
+            self.changed()
+
+    def force_close(self, why: str) -> None:
+        """Talks end without a deal (a freeze in force is not affected)."""
+        if self.state == "open":
+            self.state = "closed"
+            w = self.world
+            if w.recording:
+                w.note("talks_break", f"Talks close: {why}", why=why)
+            w.posture_changed()
             self.changed()
 
     def hold_round(self, why: str) -> None:
