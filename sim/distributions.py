@@ -206,7 +206,9 @@ class Normal(_Spec):
     kind: ClassVar[str] = "normal"
     normal: NormalArgs
 
-    @field_validator("normal", mode="before")
+    @field_validator(
+        "normal", mode="before", json_schema_input_type=NormalArgs | tuple[float, float]
+    )
     @classmethod
     def _from_list(cls, v: Any) -> Any:
         if isinstance(v, list | tuple):
@@ -287,7 +289,9 @@ class LogNormal(_Spec):
     kind: ClassVar[str] = "lognormal"
     lognormal: LogNormalArgs
 
-    @field_validator("lognormal", mode="before")
+    @field_validator(
+        "lognormal", mode="before", json_schema_input_type=LogNormalArgs | tuple[float, float]
+    )
     @classmethod
     def _from_list(cls, v: Any) -> Any:
         if isinstance(v, list | tuple):
@@ -328,7 +332,7 @@ class Beta(_Spec):
     kind: ClassVar[str] = "beta"
     beta: BetaArgs
 
-    @field_validator("beta", mode="before")
+    @field_validator("beta", mode="before", json_schema_input_type=BetaArgs | tuple[float, float])
     @classmethod
     def _from_list(cls, v: Any) -> Any:
         if isinstance(v, list | tuple):
@@ -391,7 +395,7 @@ class Choice(_Spec):
     kind: ClassVar[str] = "choice"
     choice: ChoiceArgs
 
-    @field_validator("choice", mode="before")
+    @field_validator("choice", mode="before", json_schema_input_type=ChoiceArgs | list[float | str])
     @classmethod
     def _from_list(cls, v: Any) -> Any:
         if isinstance(v, list | tuple):

@@ -152,6 +152,8 @@ def run_html(summary: dict, figs: dict[str, tuple], off: str | None, run_id: str
         *figure_block(figs, off),
         "<h2>By year</h2>",
         by_year(summary),
+        "<h2>What drives the headline figures</h2>",
+        drivers_block(summary),
         "<h2>Figures</h2><p>Per replication: mean ± Monte Carlo standard error, then "
         "percentiles. Probabilities over the whole horizon ± standard error.</p>",
         figures_table(summary),
@@ -163,6 +165,22 @@ def run_html(summary: dict, figs: dict[str, tuple], off: str | None, run_id: str
         provenance(summary),
     ]
     return page(title, body)
+
+
+def drivers_block(summary: dict) -> str:
+    from .report import DRIVERS_NOTE, NO_DRIVER, drivers_rows
+
+    rows = drivers_rows(summary)
+    if not rows:
+        return "<p>Not available: this run kept no per-replication values.</p>"
+    cells = [
+        [
+            escape(figure),
+            escape("; ".join(found) or NO_DRIVER),
+        ]
+        for figure, found in rows
+    ]
+    return f"<p>{escape(DRIVERS_NOTE)}</p>" + table(["figure", "main drivers"], cells, 99)
 
 
 def by_year(summary: dict) -> str:

@@ -42,6 +42,41 @@ def headline(summary: dict) -> list[str]:
     return lines
 
 
+def drivers_rows(summary: dict) -> list[tuple[str, list[str]]]:
+    """(figure, ["parameter: share 0.62, rho +0.79", ...]) for each headline figure."""
+    rows = []
+    for name, found in (summary.get("drivers") or {}).items():
+        cells = []
+        for d in found:
+            rho = "" if d["rho"] is None else f", rank correlation {d['rho']:+.2f}"
+            cells.append(f"{d['parameter']}: {d['share']:.0%} of the variance{rho}")
+        rows.append((DESCRIPTIONS.get(name, name), cells))
+    return rows
+
+
+NO_DRIVER = "no uncertain input explains 2% or more on its own (chance dominates)"
+DRIVERS_NOTE = (
+    "For each headline figure, the uncertain inputs (drawn once per replication) that "
+    "explain most of its variance on their own, from this run's replications (first-order "
+    "share from binned means; Spearman's rank correlation for its direction). A share near "
+    "100% means one input sets the figure: read it as that input's consequence. The shares "
+    "need not add to 100%: the rest is chance and interactions."
+)
+
+
+def drivers_text(summary: dict) -> list[str]:
+    rows = drivers_rows(summary)
+    if not rows:
+        return [
+            "Not available: this run kept no per-replication values (--no-trajectories), or "
+            "it has no uncertain inputs."
+        ]
+    out = [DRIVERS_NOTE, "", "| figure | main drivers |", "|---|---|"]
+    for figure, cells in rows:
+        out.append(f"| {figure} | {'; '.join(cells) or NO_DRIVER} |")
+    return out
+
+
 def markdown(summary: dict, run_id: str = "") -> str:
     sc = summary["scenario"]
     prov = summary["provenance"]
@@ -114,6 +149,9 @@ def markdown(summary: dict, run_id: str = "") -> str:
                 f"| {date} | {cells} | {curves['freeze_in_force'][m]:.2f} | "
                 f"{curves['deal_reached'][m]:.2f} |"
             )
+
+    out += ["", "## What drives the headline figures", ""]
+    out += drivers_text(summary)
 
     out += ["", "## How to read these figures", ""]
     out += [

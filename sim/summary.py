@@ -109,11 +109,14 @@ def summarize(results) -> dict:
             for key, value in figures.items():
                 if isinstance(value, float):
                     figures[key] = _clean(value)
+    from .drivers import run_drivers
+
     return {
         "metrics": metrics,
         "probabilities": probabilities,
         "curves": {"months": months.tolist(), **curves},
         "trajectories": trajectories,
+        "drivers": run_drivers(results),
     }
 
 

@@ -24,7 +24,7 @@ NEUTRAL = {
         "initial_material": 80,
         "production_rate": 12,
         "growth": 0.0,
-        "assembly_rate": 100,
+        "assembly_lag": 1.0,
         "sanctions_drag": 0.0,
         "facilities": {
             "open_site": {"declared": True, "share": 0.75},

@@ -43,23 +43,54 @@ def test_sanctions_drag_is_applied_at_each_yearly_step():
     assert res.scalars["final_sanctions_pressure"][0] == pytest.approx(0.6 * math.exp(-decay * 10))
 
 
-def test_warheads_rise_at_the_assembly_rate_below_material():
-    res = run(make_scenario(arsenal__assembly_rate=6), reps=1)
+def lag_path(m0, w0, rate, tau, months):
+    """The closed form of dW/dt = (M - W) / tau with M = m0 + rate * t (months)."""
+    material = m0 + rate * months
+    return material - rate * tau + (w0 - m0 + rate * tau) * np.exp(-months / tau)
+
+
+def test_warheads_follow_material_through_the_assembly_lag():
+    # 12 a year = 1 a month; a lag of 2 years = 24 months
+    res = run(make_scenario(arsenal__assembly_lag=2.0), reps=1)
     warheads = res.trajectories["warheads"][0]
     material = res.trajectories["material"][0]
-    months = np.arange(121)
-    np.testing.assert_allclose(warheads, 50 + 0.5 * months, rtol=1e-6)
-    np.testing.assert_allclose(material, 80 + 1.0 * months, rtol=1e-6)
+    months = np.arange(121.0)
+    np.testing.assert_allclose(material, 80 + months, rtol=1e-6)
+    np.testing.assert_allclose(warheads, lag_path(80, 50, 1.0, 24.0, months), rtol=1e-6)
+    assert np.all(np.diff(warheads) > 0) and np.all(warheads < material)
+    # the gap settles at rate * lag: 24 weapons' worth unassembled
+    assert material[-1] - warheads[-1] == pytest.approx(24, abs=0.2)
 
 
-def test_warheads_catch_up_with_material_then_follow_it():
-    # gap 30 closes at (24 - 12) / 12 = 1 per month: caught up at month 30
-    res = run(make_scenario(arsenal__assembly_rate=24), reps=1)
+def test_a_frozen_arsenal_assembles_what_is_left_at_the_lag():
+    res = run(make_scenario(arsenal__production_rate=0, arsenal__assembly_lag=5.0), reps=1)
     warheads = res.trajectories["warheads"][0]
-    months = np.arange(121)
-    expected = np.where(months < 30, 50 + 2.0 * months, 80 + 1.0 * months)
-    np.testing.assert_allclose(warheads, expected, rtol=1e-6)
-    assert np.all(warheads <= res.trajectories["material"][0] + 1e-4)
+    months = np.arange(121.0)
+    np.testing.assert_allclose(warheads, 80 - 30 * np.exp(-months / 60), rtol=1e-6)
+
+
+def test_the_start_state_is_the_estimate_rolled_forward():
+    # the figures describe 2024-01; two years of production and assembly reach the start
+    scenario = make_scenario(
+        arsenal__estimate_date="2024-01",
+        arsenal__assembly_lag=2.0,
+        arsenal__growth=0.5,
+    )
+    res = run(scenario, reps=1)
+    material = res.trajectories["material"][0]
+    warheads = res.trajectories["warheads"][0]
+    # year one at 12, year two at 18 (a capacity step a year from the estimate date)
+    assert material[0] == pytest.approx(80 + 12 + 18, rel=1e-6)
+    w1 = lag_path(80, 50, 1.0, 24.0, np.array([12.0]))[0]
+    w2 = lag_path(92, w1, 1.5, 24.0, np.array([12.0]))[0]
+    assert warheads[0] == pytest.approx(w2, rel=1e-6)
+    # the next steps come each January: 27 a year in 2026
+    assert material[12] - material[0] == pytest.approx(27, rel=1e-6)
+
+
+def test_an_estimate_date_after_the_start_is_refused():
+    with pytest.raises(sim.ScenarioError, match="estimate_date"):
+        make_scenario(arsenal__estimate_date="2027-01")
 
 
 def test_more_initial_warheads_than_material_is_capped():

@@ -61,11 +61,14 @@ def test_a_run_report_has_the_figures_parameters_facts_and_provenance(run_folder
     text = (run_folder / "report.html").read_text(encoding="utf-8")
     summary = results.summary()
     assert "<h1>Freeze for relief</h1>" in text
-    for heading in ("Headline", "Charts", "By year", "Figures", "Parameters", "Facts cited",
-                    "Provenance"):  # fmt: skip
+    for heading in ("Headline", "Charts", "By year", "What drives the headline figures",
+                    "Figures", "Parameters", "Facts cited", "Provenance"):  # fmt: skip
         assert f">{heading}</h" in text, heading
     assert "<code>final_warheads</code>" in text and "± " in text
-    assert "<code>arsenal.production_rate</code>" in text and "triangular(6, 12, 20)" in text
+    assert (
+        "<code>arsenal.production_rate</code>" in text and "lognormal(median 9, sigma 0.4)" in text
+    )
+    assert "arsenal.production_rate: " in text and "% of the variance" in text  # a driver
     assert "<code>sipri_2025_warheads</code>" in text
     assert summary["provenance"]["scenario_hash"] in text and "seed 6, 24 replications" in text
 

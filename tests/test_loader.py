@@ -142,10 +142,10 @@ def test_negative_rate(tmp_path, base):
 
 def test_distribution_with_low_above_high(tmp_path, base):
     path = write(
-        tmp_path, "u.yaml", "extends: base.yaml\narsenal:\n  assembly_rate: {uniform: [20, 8]}\n"
+        tmp_path, "u.yaml", "extends: base.yaml\narsenal:\n  production_rate: {uniform: [20, 8]}\n"
     )
     p = one(path)
-    assert (p.line, p.path) == (3, "arsenal.assembly_rate.uniform")
+    assert (p.line, p.path) == (3, "arsenal.production_rate.uniform")
     assert p.message == "low (20) is greater than high (8)"
 
 

@@ -16,10 +16,17 @@ def test_every_parameter_cites_a_fact_or_says_judgment(path):
     assert scenario.facts_cited
 
 
+@pytest.mark.parametrize(
+    "path", sorted((SCENARIOS / "backtests").glob("*.yaml")), ids=lambda p: p.stem
+)
+def test_every_backtest_parameter_cites_a_fact_or_says_judgment(path):
+    assert sim.load_scenario(path, require_sources=True).facts_cited
+
+
 def test_the_facts_file_is_valid_and_every_fact_is_used():
     facts = load_facts(ROOT / "seeds" / "facts.yaml")
     cited = set()
-    for path in shipped():
+    for path in [*shipped(), *(SCENARIOS / "backtests").glob("*.yaml")]:
         cited |= set(sim.load_scenario(path).facts_cited)
     assert set(facts) == cited, set(facts) ^ cited
 
@@ -33,19 +40,24 @@ def runs():
     return out
 
 
-def test_stalled_median_material_grows_6_to_20_a_year(runs):
-    material = runs["stalled"].summary()["trajectories"]["material"]["p50"]
-    per_year = (material[-1] - material[0]) / 10
-    assert 6 <= per_year <= 20
+def test_stalled_production_in_the_first_year_spans_the_published_estimates(runs):
+    """FAS's ~6 a year, ISIS's 4-12, RAND-Asan's 12-18 and President Lee's 15-20 all lie
+    inside the 90% band of what the baseline makes in 2026; none is its median."""
+    material = runs["stalled"].trajectories["material"]
+    first_year = material[:, 12] - material[:, 0]
+    p5, p50, p95 = np.percentile(first_year, [5, 50, 95])
+    assert p5 < 6 and p95 > 15
+    assert 6 < p50 < 15
 
 
-def test_stalled_2027_material_reaches_the_rand_asan_band_only_at_high_settings(runs):
+def test_stalled_start_state_is_the_2025_estimate_rolled_forward(runs):
+    """January 2025: about 50 assembled (SIPRI), material 50-90; a year of production later."""
     res = runs["stalled"]
-    end_2027 = res.trajectories["material"][:, 24]  # 2028-01, i.e. the end of 2027
-    assert np.median(end_2027) < 151  # below RAND-Asan's 151-242 at central settings
-    high = res.sampled["arsenal.production_rate"] > 16
-    high &= res.sampled["arsenal.initial_material"] > 115
-    assert high.sum() > 5 and np.mean(end_2027[high] >= 151) > 0.5
+    w0, m0 = res.trajectories["warheads"][:, 0], res.trajectories["material"][:, 0]
+    assert 50 < np.median(w0) < 60
+    assert np.median(m0) > np.median(res.sampled["arsenal.initial_material"])
+    assert np.all(w0 <= m0)
+    assert np.std(w0) > 2  # the start carries the estimate's uncertainty
 
 
 def test_freeze_median_warheads_below_stalled(runs):
@@ -64,7 +76,28 @@ def test_sanctions_blocked_passes_no_resolution(runs):
     assert res.summary()["probabilities"]["unsc_resolution"]["p"] == 0
 
 
-def test_yongbyon_only_leaks_more_than_a_full_freeze_when_dprk_cheats(runs):
-    full = runs["freeze"].summary()["metrics"]["final_material"]["mean"]
-    partial = runs["freeze_yongbyon_only"].summary()["metrics"]["final_material"]["mean"]
-    assert partial > full
+def test_a_freeze_that_holds_stops_declared_production():
+    """Agreed at the start, never broken, no cheating: material stops after the shutdown delay
+    except the undisclosed site's share, which the deal binds on trust and which keeps to it."""
+    scenario = sim.load_scenario(
+        SCENARIOS / "backtests" / "freezes.yaml",
+        overrides=["deal.breakdown_rate=0", "deal.cheating.probability=0"],
+    )
+    res = sim.run(scenario, reps=50, seed=3, workers=1)
+    material = res.trajectories["material"]
+    assert np.all(res.freeze[:, 6:])
+    np.testing.assert_allclose(material[:, -1], material[:, 6], rtol=1e-9)
+
+
+def test_the_backtests_pass_with_check(tmp_path):
+    """`sim backtest --check`: every published figure inside the model's 90% band."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["backtest", "--check", "--reps", "1500", "--seed", "5", "--quiet", "--out", str(tmp_path)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output

@@ -40,20 +40,52 @@ def test_rounds_until_a_deal_are_geometric():
     assert abs(rounds.mean() - mean) < 4 * math.sqrt(var / 1500)
 
 
-def test_deal_probability_is_logistic_around_the_base():
+def test_deal_probability_is_logistic_around_fixed_reference_levels():
     scenario = make_scenario(
         talks__us_demand="freeze_for_relief",
         talks__p_deal__freeze_for_relief=0.12,
-        talks__deal_odds={"trust": 2.0, "sanctions": 1.0, "arsenal": -0.5},
+        talks__initial_trust=0.0,
+        talks__deal_odds={"trust": 2.0, "relief": 1.0, "arsenal": -0.5, "reference_warheads": 50},
+        deal__relief=0.3,
+        council__sanctions__initial=0.5,
     )
     plan = compile_plan(scenario)
     world = build(plan, plan.draws(1, 0, 1), 0)
     talks = world.talks
-    assert talks.p_deal() == pytest.approx(0.12)  # at the starting trust, pressure, arsenal
-    talks.trust = talks.trust0 + 0.25
-    assert talks.p_deal() == pytest.approx(expit(logit(0.12) + 0.5))
-    world.sanctions.relieve(0.2)
-    assert talks.p_deal() == pytest.approx(expit(logit(0.12) + 0.5 - 0.2))
+    base = logit(0.12) + 1.0 * 0.3  # no trust; relief 0.3 on offer, below the pressure of 0.5
+    assert talks.p_deal() == pytest.approx(expit(base))  # 50 warheads: the reference arsenal
+    talks.trust = 0.25
+    assert talks.p_deal() == pytest.approx(expit(base + 0.5))
+    world.sanctions.relieve(0.4)  # pressure 0.1: the relief on offer is worth only that
+    assert talks.p_deal() == pytest.approx(expit(logit(0.12) + 0.5 + 0.1))
+
+
+def test_more_trust_or_pressure_never_lowers_the_odds_of_a_deal():
+    """The reference levels are fixed, so a scenario's starting trust and pressure are levels,
+    not the zero of the scale (a higher start used to lower the odds)."""
+    chances = {}
+    for trust in (0.0, 0.3, 0.6):
+        for pressure in (0.0, 0.3, 0.6):
+            scenario = make_scenario(
+                talks__us_demand="freeze_for_relief",
+                talks__p_deal__freeze_for_relief=0.12,
+                talks__initial_trust=trust,
+                talks__deal_odds={"trust": 1.5, "relief": 0.5},
+                deal__relief=0.5,
+                council__sanctions__initial=pressure,
+            )
+            plan = compile_plan(scenario)
+            chances[trust, pressure] = build(plan, plan.draws(1, 0, 1), 0).talks.p_deal()
+    for (trust, pressure), p in chances.items():
+        for (t2, p2), q in chances.items():
+            if t2 >= trust and p2 >= pressure:
+                assert q >= p
+
+
+def test_negative_trust_or_relief_coefficients_are_refused():
+    for key in ("trust", "relief"):
+        with pytest.raises(sim.ScenarioError, match="log-odds"):
+            make_scenario(**{f"talks__deal_odds__{key}": -0.5})
 
 
 def test_trust_rises_with_progress_and_falls_with_breakdowns():
