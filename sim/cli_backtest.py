@@ -55,8 +55,9 @@ def backtest(
         Path | None,
         typer.Option(
             "--model-card",
-            help="Also rewrite the back-test section of this model card (between its "
-            "<!-- backtest:begin --> and <!-- backtest:end --> markers).",
+            help="Also rewrite the generated sections of this model card: the back-test "
+            "tables, the shipped scenarios' parameters and what drives their headline "
+            "figures (between <!-- NAME:begin --> and <!-- NAME:end --> markers).",
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
@@ -82,8 +83,9 @@ def backtest(
     """
     with _guard():
         from .backtest import backtest as run_backtest
-        from .backtest_report import update_model_card, write_backtest
+        from .backtest_report import write_backtest
         from .errors import ScenarioError
+        from .model_card import update
         from .runner import SimulationError
 
         if not files:
@@ -114,7 +116,7 @@ def backtest(
         folder = write_backtest(result, out)
         data = result.to_json()
         if model_card is not None:
-            update_model_card(model_card, data)
+            update(model_card, data, Path("scenarios"), workers)
         if not quiet:
             _print_backtest(data)
         typer.echo(f"Back-test: {folder}")

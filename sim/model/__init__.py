@@ -1,4 +1,4 @@
-"""The SimPy model of one replication: one module per mechanism of DESIGN.md.
+"""The SimPy model of one replication: one module per mechanism (see docs/MODEL.md).
 
 `world` holds the shared state; `clock` the hazard-clock process pattern every
 mechanism uses; `arsenal`, `talks`, `deal`, `provocations`, `council` and
