@@ -117,8 +117,6 @@ def _print_comparison(data: dict) -> None:
         table = Table(
             title="Every figure (mean or probability ± s.e.) and the difference [95% CI]",
             title_justify="left",
-            caption=CONDITIONAL_NOTE,
-            caption_justify="left",
             box=box.SIMPLE_HEAD,
         )
         table.add_column("figure", no_wrap=True, min_width=18, overflow="ellipsis")
@@ -134,6 +132,7 @@ def _print_comparison(data: dict) -> None:
                     ci_text(vs[block][name]),
                 )
         console.print(table)
+        console.print(CONDITIONAL_NOTE, markup=False)
 
         if not vs["parameters"]:
             console.print(f"Parameters: {label} and {base} set the same values.\n")

@@ -168,7 +168,7 @@ def differences(base: Run, run: Run) -> dict:
             run.firsts[name], base.firsts[name], paired
         )
     ev_run, ev_base = events(run), events(base)
-    probabilities = {e: probability_difference(ev_run[e], ev_base[e], paired, same) for e in ev_run}
+    probabilities = {e: probability_difference(ev_run[e], ev_base[e], paired) for e in ev_run}
     out = {
         "paired": paired,
         "same": same,

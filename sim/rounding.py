@@ -32,6 +32,8 @@ def fmt(x: float | None, digits: int = 3) -> str:
         return "0"
     if x.is_integer() and abs(x) < 1e15:
         return f"{x:,.0f}"
+    if abs(x) < 1e-6:  # 2.50e-07, not 0.000000250
+        return f"{x:.{digits - 1}e}"
     magnitude = math.floor(math.log10(abs(x)))
     return fixed(x, max(0, digits - 1 - magnitude))
 
@@ -51,21 +53,35 @@ def fixed(x: float, decimals: int, sign: bool = False) -> str:
     x = float(x)
     if x == 0:
         return "0"
-    while round(x, decimals) == 0 and decimals < MAX_DECIMALS:
+    while round(x, decimals) == 0:
+        if decimals >= MAX_DECIMALS:  # too small for fixed decimals: 9.75e-50
+            return signed(x) if sign else fmt(x)
         decimals += 1
     shown = round(x, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-    text = f"{shown:{'+' if sign else ''},.{max(decimals, 0)}f}"
-    return "0" if shown == 0 else text
+    return f"{shown:{'+' if sign else ''},.{max(decimals, 0)}f}"
+
+
+def negligible(se: float, x: float) -> bool:
+    """An s.e. below a billionth of its figure: floating-point noise (e.g. the spread of a
+    figure that every replication computes alike), not a digit worth showing."""
+    return se < abs(x) * 1e-9
 
 
 def estimate(x: float | None, se: float | None, sign: bool = False) -> str:
-    """`x ± se` at the place of the s.e.'s second significant digit."""
+    """`x ± se` at the place of the s.e.'s second significant digit.
+
+    An s.e. of exactly 0 is written `± 0`; a negligible one (`negligible`) in
+    scientific notation after x to three significant digits: `0.112 ± 1.9e-18`.
+    """
     if _missing(x):
         return "–"
+    head = signed(x) if sign else fmt(x)
     if _missing(se):
-        return signed(x) if sign else fmt(x)
+        return head
     if se == 0:
-        return f"{signed(x) if sign else fmt(x)} ± 0"
+        return f"{head} ± 0"
+    if negligible(se, x):
+        return f"{head} ± {se:.1e}"
     d = place(se)
     return f"{fixed(x, d, sign)} ± {fixed(se, d)}"
 
@@ -110,7 +126,7 @@ def difference(d: dict) -> str:
     ci, se = d.get("ci95"), d.get("se")
     if not ci:
         return signed(d["diff"])
-    if not se:
+    if not se or negligible(se, d["diff"]):
         return f"{signed(d['diff'])} [{signed(ci[0])}, {signed(ci[1])}]"
     k = place(se)
     return f"{fixed(d['diff'], k, True)} [{fixed(ci[0], k, True)}, {fixed(ci[1], k, True)}]"
@@ -120,7 +136,7 @@ def to_error(x: float | None, se: float | None) -> str:
     """x alone, at the place of its s.e.'s second significant digit (three digits without)."""
     if _missing(x):
         return "–"
-    return fixed(x, place(se)) if se else fmt(x)
+    return fixed(x, place(se)) if se and not negligible(se, x) else fmt(x)
 
 
 def mc(ci: list | None) -> str:
