@@ -321,7 +321,7 @@ def test_paired_intervals_of_five_replications_cover_95_percent():
 
 def test_welch_intervals_of_few_unequal_samples_cover_95_percent():
     # 3 against 8 values with unequal spread (the situation of months_to_* rows with few
-    # events): Welch-Satterthwaite t covers close to 95%; 1.96 would cover about 0.80
+    # events): Welch-Satterthwaite t covers close to 95%; 1.96 would cover about 0.82
     rng = np.random.default_rng(99)
     trials = 4000
 
