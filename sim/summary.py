@@ -23,27 +23,24 @@ from collections.abc import Callable
 import numpy as np
 
 from .intervals import Z95, order_ranks, wilson
-from .outcomes import FIRSTS
+from .outcomes import FIRSTS, SCALARS
 from .rounding import fmt as fmt  # re-exported: every module writes figures with it
 
 PERCENTILES = (5, 25, 50, 75, 95)
 
-#: Whole-number outcomes: counts of events. Their percentiles are never interpolated.
-COUNTS = frozenset(
+#: Outcomes measured on a continuous scale; every other scalar outcome is a count.
+MEASURES = frozenset(
     {
-        "rounds_held",
-        "deals",
-        "freeze_collapses",
-        "missile_launches",
-        "icbm_launches",
-        "nuclear_tests",
-        "unsc_drafts",
-        "unsc_vetoes",
-        "unsc_resolutions",
-        "deals_cheated",
-        "cheating_detected",
+        "final_warheads",
+        "final_material",
+        "material_per_year",
+        "months_frozen",
+        "final_sanctions_pressure",
+        "final_trust",
     }
 )
+#: Whole-number outcomes: counts of events. Their percentiles are never interpolated.
+COUNTS = frozenset(SCALARS) - MEASURES
 
 HEADLINE_METRICS = (
     "final_warheads",

@@ -4,8 +4,10 @@ import math
 
 import numpy as np
 import pytest
+from conftest import SCENARIOS
 from scipy import stats
 
+import sim
 from sim.intervals import Z95, order_ranks, wilson
 from sim.summary import COUNTS, bands, describe, first_curve, probability, share
 
@@ -30,6 +32,13 @@ def test_percentiles_of_counts_are_observed_values_never_interpolated():
     assert all(v == int(v) for v in got)
     assert {"rounds_held", "missile_launches", "unsc_vetoes", "deals"} <= COUNTS
     assert "final_warheads" not in COUNTS and "months_frozen" not in COUNTS
+
+
+def test_the_outcomes_named_counts_are_whole_numbers():
+    results = sim.run(sim.load_scenario(SCENARIOS / "freeze.yaml"), reps=200, seed=4, workers=1)
+    for name, values in results.scalars.items():
+        whole = bool(np.all(values == np.floor(values)))
+        assert whole == (name in COUNTS), name
 
 
 def test_describe_ignores_events_that_did_not_happen():
