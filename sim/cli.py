@@ -111,12 +111,18 @@ def run(
             max=0.5,
             help="Run batches until every headline probability has a standard error at most "
             "this, and mean warheads and material at most this fraction of the mean "
-            "(--reps sets the first batch).",
+            "(--reps sets the first batch). At a probability of 0 or 1 the standard error is "
+            "about 1/replications (Wilson), so that needs about 1/precision replications.",
         ),
     ] = None,
-    max_reps: Annotated[int, typer.Option("--max-reps", min=1, help="Cap for --precision.")] = (
-        1_000_000
-    ),
+    max_reps: Annotated[
+        int | None,
+        typer.Option(
+            "--max-reps",
+            min=1,
+            help="Hard cap on the replications run (default with --precision: 1,000,000).",
+        ),
+    ] = None,
     no_trajectories: Annotated[
         bool,
         typer.Option(
@@ -140,6 +146,12 @@ def run(
 
         sim run scenarios/stalled.yaml --reps 2000000 --no-trajectories
     """
+    if reps is not None and max_reps is not None and reps > max_reps:
+        _err(
+            f"error: --reps {reps:,} is more than --max-reps {max_reps:,}, the cap on the "
+            "replications run. Lower --reps or raise --max-reps."
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
     with _guard():
         from .loader import load_scenario
         from .runner import SimulationError
@@ -165,15 +177,27 @@ def run(
             _err("This is a bug in sim; please report it with the scenario and seed.")
             raise typer.Exit(1) from None
         folder = results.save(out)
+        summary = results.summary()
         if not quiet:
-            _print_summary(results.summary())
+            _print_summary(summary)
         if precision is not None:
-            typer.echo(
-                f"Precision {precision:g} reached with {results.replications:,} replications"
-                if results.replications < max_reps
-                else f"Stopped at --max-reps {max_reps:,} before reaching precision {precision:g}"
-            )
+            typer.echo(_precision_message(summary))
         typer.echo(f"Results: {folder}")
+
+
+def _precision_message(summary: dict) -> str:
+    """Whether --precision was reached, and if not which figures fell short, at the cap."""
+    from .runner import shortfalls
+
+    prov = summary["provenance"]
+    target, n = prov["precision"], prov["replications"]
+    if prov["precision_met"]:
+        return f"Precision {target:g} reached with {n:,} replications."
+    short = shortfalls(summary, target)
+    return (
+        f"Stopped at the cap, --max-reps {prov['max_reps']:,}, before reaching precision "
+        f"{target:g}" + (f": {'; '.join(short)}." if short else ".")
+    )
 
 
 def _spool_dir(out: Path) -> str | None:
@@ -221,10 +245,12 @@ def _progress(quiet: bool):
 
 
 def _print_summary(summary: dict) -> None:
+    """The run's figures in two tables, written by the rules of `sim.rounding`."""
     from rich.console import Console
     from rich.table import Table
 
-    from .summary import DESCRIPTIONS, HEADLINE_EVENTS, fmt
+    from .rounding import estimate, fmt, percentile, probability
+    from .summary import DESCRIPTIONS, HEADLINE_EVENTS
 
     console = Console()
     sc = summary["scenario"]
@@ -233,9 +259,11 @@ def _print_summary(summary: dict) -> None:
         title=f"{sc.get('title') or sc['name']}: {prov['replications']:,} replications, "
         f"seed {prov['seed']}, from {sc['start']} for {sc['horizon_months'] // 12} years",
         title_justify="left",
+        caption="[MC a–b]: 95% Monte Carlo interval of the median",
+        caption_justify="left",
     )
     table.add_column("outcome")
-    for col in ("mean ± s.e.", "p5", "median", "p95"):
+    for col in ("mean ± s.e.", "p5", "median [MC]", "p95"):
         table.add_column(col, justify="right")
     for name in (
         "final_warheads",
@@ -251,18 +279,17 @@ def _print_summary(summary: dict) -> None:
         m = summary["metrics"][name]
         table.add_row(
             DESCRIPTIONS[name],
-            f"{fmt(m['mean'])} ± {fmt(m['mcse'], 2)}",
+            estimate(m["mean"], m["mcse"]),
             fmt(m["p5"]),
-            fmt(m["p50"]),
+            percentile(m, 50),
             fmt(m["p95"]),
         )
     console.print(table)
     events = Table(title="Probabilities over the horizon", title_justify="left")
     events.add_column("event")
-    events.add_column("p ± s.e.", justify="right")
+    events.add_column("p ± s.e. [95% MC interval]", justify="right")
     for name in ("talks_opened", *HEADLINE_EVENTS, "unsc_resolution"):
-        p = summary["probabilities"][name]
-        events.add_row(DESCRIPTIONS[name], f"{p['p']:.3f} ± {p['mcse']:.3f}")
+        events.add_row(DESCRIPTIONS[name], probability(summary["probabilities"][name]))
     console.print(events)
     console.print(f"[dim]{prov['wall_seconds']:.1f} s on {prov['workers']} worker(s)[/dim]")
 

@@ -91,8 +91,7 @@ def _print_comparison(data: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .compare import ci_text
-    from .summary import fmt
+    from .compare import CONDITIONAL_NOTE, ci_text, figure_cell
 
     console = Console()
     base = data["baseline"]
@@ -102,7 +101,7 @@ def _print_comparison(data: dict) -> None:
         if vs is None:
             continue
         console.rule(f"{label} against {base}")
-        console.print(f"Differences are {vs['pairing']}.")
+        console.print(f"Differences are {vs['pairing']}.", markup=False)
         table = Table(
             title=f"Weapons averted: {base} minus {label}, mean [95% CI]",
             title_justify="left",
@@ -116,7 +115,7 @@ def _print_comparison(data: dict) -> None:
         console.print(table)
 
         table = Table(
-            title="Every figure (mean, or probability) and the difference [95% CI]",
+            title="Every figure (mean or probability ± s.e.) and the difference [95% CI]",
             title_justify="left",
             box=box.SIMPLE_HEAD,
         )
@@ -124,12 +123,16 @@ def _print_comparison(data: dict) -> None:
         table.add_column(base, justify="right", no_wrap=True)
         table.add_column(label, justify="right", no_wrap=True)
         table.add_column(f"{label} − {base}", justify="right", no_wrap=True)
-        for block, key in (("metrics", "mean"), ("probabilities", "p")):
+        for block in ("metrics", "probabilities"):
             for name, figure in scenarios[base][block].items():
                 table.add_row(
-                    name, fmt(figure[key]), fmt(sc[block][name][key]), ci_text(vs[block][name])
+                    name,
+                    figure_cell(block, name, figure),
+                    figure_cell(block, name, sc[block][name]),
+                    ci_text(vs[block][name]),
                 )
         console.print(table)
+        console.print(CONDITIONAL_NOTE, markup=False)
 
         if not vs["parameters"]:
             console.print(f"Parameters: {label} and {base} set the same values.\n")

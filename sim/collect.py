@@ -21,7 +21,7 @@ import numpy as np
 from .outcomes import FIRSTS, SCALARS
 from .plan import Plan
 from .sketch import Sketch
-from .summary import PERCENTILES, metric, share
+from .summary import metric, share
 
 
 def _dtype(spec) -> type:
@@ -179,8 +179,7 @@ class Stream:
         n = self.n
         metrics = {}
         for name, m in self.moments.items():
-            pcts = self.sketches[name].percentiles(PERCENTILES) if m.n else None
-            metrics[name] = metric(m.n, m.mean, m.sd, pcts)
+            metrics[name] = metric(name, m.n, m.mean, m.sd, self.sketches[name].order_statistics)
         probabilities = {event: share(self.happened[event], n) for event in FIRSTS}
         probabilities["freeze_in_force_at_end"] = share(int(self.frozen[-1]), n)
         curves = {"months": self.months.tolist()}

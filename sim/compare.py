@@ -4,10 +4,16 @@ Every input becomes a `Run` (per-replication outcomes and the run's summary): a
 scenario file is run, a result folder is read from disk, never rerun. Runs with
 the same seed and number of replications share their random numbers row by row
 (common random numbers), so their differences are taken replication by
-replication (paired) and chance cancels out; other pairs of runs are compared as
-independent samples (unpaired, Welch). "Weapons averted" is the baseline's
-warheads and material minus the scenario's, at each whole year of the horizon.
-Runs over different calendar months cannot be compared and are refused.
+replication (paired, Student t with n - 1 degrees of freedom) and chance
+cancels out; other pairs of runs are compared as independent samples (unpaired:
+Welch's t with Welch–Satterthwaite degrees of freedom; for probabilities,
+Newcombe's score interval). `months_to_<event>` figures are means over the
+replications where the event happened, different ones on each side: they are
+compared unpaired, with the counts of each side, unless the event happened at
+exactly the same replications of paired runs. "Weapons averted" is the
+baseline's warheads and material minus the scenario's, at each whole year of
+the horizon. Runs over different calendar months cannot be compared and are
+refused.
 """
 
 from __future__ import annotations
@@ -16,51 +22,118 @@ import json
 import math
 from datetime import datetime
 from pathlib import Path
-from statistics import NormalDist
 
 import numpy as np
 
 from .dates import label as month_label
 from .distributions import DISTRIBUTIONS
+from .intervals import newcombe, t95, welch_df, wilson
 from .outcomes import FIRSTS
 from .runs import QUANTITIES, Run, check_compatible, gather, grid_of, read_folder
 
 __all__ = ["Run", "compare", "gather", "read_folder", "save"]
 
-#: Two-sided 95% normal quantile; replications are many, so the normal approximation holds.
-Z95 = NormalDist().inv_cdf(0.975)
 #: Top-level keys that name or describe a scenario but do not change its numbers.
 NOT_PARAMETERS = ("name", "title", "description", "facts", "extends", "run")
+#: How `months_to_*` rows are compared, for every rendering of a comparison.
+CONDITIONAL_NOTE = (
+    "months_to_* rows are means over the replications where the event happened (n of each "
+    "side shown), so they are compared unpaired (Welch), unless the event happened at the "
+    "same replications in both runs."
+)
 
 
 # --------------------------------------------------------------------------- statistics
 
 
 def mean_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
-    """mean(x) - mean(y) with its standard error and 95% CI.
+    """mean(x) - mean(y) with its standard error and 95% t interval.
 
     Paired: over the differences of rows that share their random numbers, so the
-    noise they share cancels. Unpaired (Welch): NaNs (did not happen) dropped from
-    each side, variances added.
+    noise they share cancels; t with n - 1 degrees of freedom. Unpaired (Welch):
+    NaNs (did not happen) dropped from each side, variances added, t with the
+    Welch–Satterthwaite degrees of freedom. Identical samples differ by exactly
+    0, with an interval [0, 0].
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
+    se = df = math.nan
     if paired:
         d = x - y
         d = d[~np.isnan(d)]
         n = int(d.size)
         diff = float(d.mean()) if n else math.nan
-        se = float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+        if n > 1:
+            se, df = float(d.std(ddof=1)) / math.sqrt(n), n - 1
     else:
         x, y = x[~np.isnan(x)], y[~np.isnan(y)]
         n = int(min(x.size, y.size))
         diff = float(x.mean() - y.mean()) if n else math.nan
-        ok = x.size > 1 and y.size > 1
-        se = math.sqrt(x.var(ddof=1) / x.size + y.var(ddof=1) / y.size) if ok else math.nan
-    out = {"diff": _num(diff), "se": _num(se), "ci95": None, "n": n, "paired": paired}
+        if x.size > 1 and y.size > 1:
+            vx, vy = float(x.var(ddof=1)), float(y.var(ddof=1))
+            se = math.sqrt(vx / x.size + vy / y.size)
+            df = welch_df(vx, x.size, vy, y.size)
+    out = {"diff": _num(diff), "se": _num(se), "df": None, "ci95": None, "n": n, "paired": paired}
     if out["diff"] is not None and out["se"] is not None:
-        out["ci95"] = [diff - Z95 * se, diff + Z95 * se]
+        if se == 0:
+            out["ci95"] = [diff, diff]
+        else:
+            out["df"] = float(df)
+            half = t95(df) * se
+            out["ci95"] = [diff - half, diff + half]
     return out
+
+
+def conditional_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
+    """Difference of means over the replications where an event happened (NaN: it did not).
+
+    The two sides are different replications, so the means are compared
+    unpaired; when paired runs had the event at the same replications, the
+    means are over the same rows and the difference is taken row by row.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    same_rows = paired and np.array_equal(np.isnan(x), np.isnan(y))
+    out = mean_difference(x, y, same_rows)
+    out.update(
+        conditional=True,
+        n_scenario=int(np.count_nonzero(~np.isnan(x))),
+        n_baseline=int(np.count_nonzero(~np.isnan(y))),
+    )
+    return out
+
+
+def probability_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
+    """p(x) - p(y) for 0/1 outcomes, with an interval that is never falsely exact.
+
+    Paired: the mean of the row-by-row differences (t interval). If no
+    replication differs, the difference is 0 but the share of replications
+    that would differ may be anything up to its Wilson upper bound, which
+    bounds the difference both ways (the same runs compared with each other
+    are exact: see `differences`). Unpaired: Newcombe's hybrid score interval
+    from each side's Wilson interval.
+    """
+    from .summary import probability_se
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if paired:
+        out = mean_difference(x, y, True)
+        n = out["n"]
+        if n and not np.any(x != y):
+            bound = wilson(0.0, n)[1]
+            out.update(se=probability_se(0.0, n), df=None, ci95=[-bound, bound])
+        return out
+    n1, n2 = int(x.size), int(y.size)
+    if not n1 or not n2:
+        return mean_difference(x, y, False)
+    p1, p2 = float(x.mean()), float(y.mean())
+    return {
+        "diff": p1 - p2,
+        "se": math.hypot(probability_se(p1, n1), probability_se(p2, n2)),
+        "df": None,
+        "ci95": list(newcombe(p1, n1, p2, n2)),
+        "n": min(n1, n2),
+        "paired": False,
+    }
 
 
 def _num(x: float) -> float | None:
@@ -74,24 +147,45 @@ def events(run: Run) -> dict[str, np.ndarray]:
     return out
 
 
+def same_runs(base: Run, run: Run) -> bool:
+    """The same scenario, seed, replications and engine: the same numbers, row by row."""
+    return (
+        base.seed == run.seed
+        and base.replications == run.replications
+        and base.summary["scenario"]["hash"] == run.summary["scenario"]["hash"]
+        and base.summary["provenance"].get("engine_version")
+        == run.summary["provenance"].get("engine_version")
+    )
+
+
 def differences(base: Run, run: Run) -> dict:
     """Every metric and probability of `run` minus the baseline's, and the weapons averted."""
     paired = base.seed == run.seed and base.replications == run.replications
+    same = same_runs(base, run)
     metrics = {n: mean_difference(run.scalars[n], base.scalars[n], paired) for n in run.scalars}
     for name in run.firsts:  # conditional on the event: different replications on each side
-        metrics[f"months_to_{name}"] = mean_difference(run.firsts[name], base.firsts[name], False)
+        metrics[f"months_to_{name}"] = conditional_difference(
+            run.firsts[name], base.firsts[name], paired
+        )
     ev_run, ev_base = events(run), events(base)
-    probabilities = {e: mean_difference(ev_run[e], ev_base[e], paired) for e in ev_run}
-    return {
+    probabilities = {e: probability_difference(ev_run[e], ev_base[e], paired) for e in ev_run}
+    out = {
         "paired": paired,
-        "pairing": _pairing(base, run, paired),
+        "same": same,
+        "pairing": _pairing(base, run, paired, same),
         "metrics": metrics,
         "probabilities": probabilities,
         "averted": averted(base, run, paired),
     }
+    if same:  # the same numbers row by row: no Monte Carlo error, even over a single row
+        rows = [*metrics.values(), *probabilities.values(), *out["averted"]["warheads"]]
+        for row in rows + out["averted"]["material"]:
+            if row["diff"] == 0:
+                row.update(se=0.0, df=None, ci95=[0.0, 0.0])
+    return out
 
 
-def _pairing(base: Run, run: Run, paired: bool) -> str:
+def _pairing(base: Run, run: Run, paired: bool, same: bool) -> str:
     if not paired:
         return (
             f"unpaired: seed {base.seed} with {base.replications:,} replications "
@@ -101,6 +195,8 @@ def _pairing(base: Run, run: Run, paired: bool) -> str:
     engines = {r.summary["provenance"].get("engine_version") for r in (base, run)}
     if len(engines) > 1:  # still a valid paired interval, but rows may not share their draws
         return text + f" (but engines {' and '.join(sorted(map(str, engines)))} differ)"
+    if same:
+        return text + " and the same scenario, so every difference is exactly 0"
     return text + ", so replication i of each shares its random numbers"
 
 
@@ -274,7 +370,7 @@ def save(data: dict, runs: list[Run], out: str | Path = "results") -> Path:
 
 def markdown(data: dict) -> str:
     """The comparison as Markdown tables, readable on its own."""
-    from .summary import DESCRIPTIONS, fmt
+    from .summary import DESCRIPTIONS
 
     base = data["baseline"]
     out = [f"# Comparison against `{base}`", ""]
@@ -292,15 +388,15 @@ def markdown(data: dict) -> str:
         out += ["| by | warheads | material |", "|---|---|---|"]
         for w, m in zip(vs["averted"]["warheads"], vs["averted"]["material"], strict=True):
             out.append(f"| year {w['year']} ({w['date']}) | {ci_text(w)} | {ci_text(m)} |")
-        out += ["", "### Figures", "", f"| figure | {base} | {label} | difference [95% CI] |"]
-        out.append("|---|---|---|---|")
+        out += ["", "### Figures", "", "Mean or probability ± s.e.; " + CONDITIONAL_NOTE, ""]
+        out += [f"| figure | {base} | {label} | difference [95% CI] |", "|---|---|---|---|"]
         bsc = data["scenarios"][base]
-        for block, key in (("metrics", "mean"), ("probabilities", "p")):
+        for block in ("metrics", "probabilities"):
             for name, d in vs[block].items():
-                a, b = bsc[block][name], sc[block][name]
                 out.append(
-                    f"| `{name}` {DESCRIPTIONS.get(name, '')} | {fmt(a[key])} | {fmt(b[key])} | "
-                    f"{ci_text(d)} |"
+                    f"| `{name}` {DESCRIPTIONS.get(name, '')} | "
+                    f"{figure_cell(block, name, bsc[block][name])} | "
+                    f"{figure_cell(block, name, sc[block][name])} | {ci_text(d)} |"
                 )
         out += ["", "### Parameters that differ", ""]
         if not vs["parameters"]:
@@ -315,20 +411,22 @@ def markdown(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def figure_cell(block: str, name: str, figure: dict) -> str:
+    """One run's figure in a comparison: `175.3 ± 2.2`; a conditional mean with its count."""
+    from .rounding import estimate, probability
+
+    if block == "probabilities":
+        return probability(figure, interval=False)
+    text = estimate(figure.get("mean"), figure.get("mcse"))
+    return f"{text}, n {figure['n']:,}" if name.startswith("months_to_") else text
+
+
 def ci_text(d: dict) -> str:
-    """`-12.1 [-14.6, -9.5]`: a difference and its 95% CI, to the precision its s.e. allows."""
-    from .summary import fmt
+    """`-12.1 [-14.7, -9.6]`: a difference and its 95% interval, to the digits its s.e.
+    justifies; a conditional mean compared unpaired says so."""
+    from .rounding import difference
 
-    if d["diff"] is None:
-        return "–"
-    if d["ci95"] is None or not d["se"]:
-        return _signed(d["diff"], fmt) + (" [0, 0]" if d["ci95"] is not None else "")
-    decimals = max(0, 1 - math.floor(math.log10(d["se"])))
-    lo, hi = d["ci95"]
-    return f"{d['diff']:+,.{decimals}f} [{lo:+,.{decimals}f}, {hi:+,.{decimals}f}]"
-
-
-def _signed(x: float, fmt) -> str:
-    if x == 0:
-        return "0"
-    return ("+" if x > 0 else "-") + fmt(abs(x))
+    text = difference(d)
+    if d.get("conditional") and not d.get("paired") and d.get("diff") is not None:
+        text += " unpaired"
+    return text

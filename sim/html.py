@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .dates import label as month_label
-from .summary import DESCRIPTIONS, fmt
+from .rounding import estimate, fmt, percentile, probability
+from .summary import DESCRIPTIONS
 
 PLOTS_OFF = (
     "Plots are off: matplotlib is not installed. Install it with "
@@ -107,11 +108,11 @@ def _name(name: str) -> str:
 
 
 def _mean(m: dict) -> str:
-    return "–" if m.get("mean") is None else f"{fmt(m['mean'])} ± {fmt(m['mcse'], 2)}"
+    return estimate(m.get("mean"), m.get("mcse"))
 
 
 def _p(p: dict) -> str:
-    return "–" if p.get("p") is None else f"{p['p']:.3f} ± {p['mcse']:.3f}"
+    return probability(p)
 
 
 # --------------------------------------------------------------------------- a run
@@ -155,7 +156,9 @@ def run_html(summary: dict, figs: dict[str, tuple], off: str | None, run_id: str
         "<h2>What drives the headline figures</h2>",
         drivers_block(summary),
         "<h2>Figures</h2><p>Per replication: mean ± Monte Carlo standard error, then "
-        "percentiles. Probabilities over the whole horizon ± standard error.</p>",
+        "percentiles. Probabilities over the whole horizon ± standard error. [MC a–b] is a "
+        "95% Monte Carlo interval: the median's, or the probability's (Wilson); every "
+        "percentile's is in summary.json.</p>",
         figures_table(summary),
         "<h2>Parameters</h2><p>The scenario as resolved (after <code>extends</code> and "
         "<code>--set</code>), with the facts each value cites.</p>",
@@ -184,7 +187,10 @@ def drivers_block(summary: dict) -> str:
 
 
 def by_year(summary: dict) -> str:
+    from .report import curve_value
+
     curves, traj = summary["curves"], summary["trajectories"]
+    n = summary["provenance"]["replications"]
     start = summary["scenario"]["start"]
     quantities = [q for q in ("warheads", "material") if q in traj]  # none if run without paths
     rows = []
@@ -193,7 +199,7 @@ def by_year(summary: dict) -> str:
         for q in quantities:
             band = traj[q]
             row.append(f"{fmt(band['p50'][m])} ({fmt(band['p5'][m])}–{fmt(band['p95'][m])})")
-        row += [f"{curves['freeze_in_force'][m]:.2f}", f"{curves['deal_reached'][m]:.2f}"]
+        row += [curve_value(curves[e][m], n) for e in ("freeze_in_force", "deal_reached")]
         rows.append(row)
     head = ["date", *(f"{q}: median (5–95%)" for q in quantities)]
     return table([*head, "P(freeze in force)", "P(deal reached by then)"], rows)
@@ -203,7 +209,7 @@ def figures_table(summary: dict) -> str:
     rows = []
     for name, m in summary["metrics"].items():
         if m["n"]:
-            cells = [fmt(m[f"p{q}"]) for q in (5, 25, 50, 75, 95)]
+            cells = [fmt(m["p5"]), fmt(m["p25"]), percentile(m, 50), fmt(m["p75"]), fmt(m["p95"])]
             rows.append([_name(name), _mean(m), fmt(m["sd"]), *cells, f"{m['n']:,}"])
     for name, p in summary["probabilities"].items():
         rows.append([_name(name), _p(p), "", "", "", "", "", "", f"{p['n']:,}"])
@@ -334,7 +340,7 @@ def compare_html(data: dict, runs: list, figs: dict[str, tuple], off: str | None
 
 
 def compare_table(data: dict, others: list[str]) -> str:
-    from .compare import ci_text
+    from .compare import CONDITIONAL_NOTE, ci_text, figure_cell
 
     base = data["baseline"]
     scenarios = data["scenarios"]
@@ -342,11 +348,15 @@ def compare_table(data: dict, others: list[str]) -> str:
     for label in others:
         head += [escape(label), f"{escape(label)} − {escape(base)} [95% CI]"]
     rows = []
-    for block, show in (("metrics", _mean), ("probabilities", _p)):
+    for block in ("metrics", "probabilities"):
         for name, figure in scenarios[base][block].items():
-            row = [_name(name), show(figure)]
+            row = [_name(name), escape(figure_cell(block, name, figure))]
             for label in others:
                 sc = scenarios[label]
-                row += [show(sc[block][name]), escape(ci_text(sc["vs_baseline"][block][name]))]
+                row += [
+                    escape(figure_cell(block, name, sc[block][name])),
+                    escape(ci_text(sc["vs_baseline"][block][name])),
+                ]
             rows.append(row)
-    return table(head, rows)
+    note = f"<p>Mean or probability ± s.e. {escape(CONDITIONAL_NOTE)}</p>"
+    return note + table(head, rows)

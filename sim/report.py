@@ -1,44 +1,52 @@
-"""The Markdown report of a run: the figures in tables, readable on its own."""
+"""The Markdown report of a run: the figures in tables, readable on its own.
+
+Every figure is written by the rules of `sim.rounding`: `x ± s.e.` to the
+digits the s.e. justifies, `[MC a–b]` after a figure for its 95% Monte Carlo
+interval, and 0 only for an exact 0.
+"""
 
 from __future__ import annotations
 
 from .dates import label as month_label
 from .distributions import JUDGMENT
-from .summary import DESCRIPTIONS, HEADLINE_EVENTS, fmt
+from .rounding import estimate, fmt, percentile, probability, to_error
+from .summary import DESCRIPTIONS, HEADLINE_EVENTS, probability_se
 
 
-def _interval(m: dict) -> str:
-    return f"{fmt(m['p50'])} (90% interval {fmt(m['p5'])}–{fmt(m['p95'])})"
+def spread(m: dict) -> str:
+    """`median 175 [MC 171–180]; 90% interval 131 [MC 125–137] to 228 [MC 219–241]`."""
+    return f"median {percentile(m, 50)}; 90% interval {percentile(m, 5)} to {percentile(m, 95)}"
 
 
 def _mean(m: dict) -> str:
-    if m["mean"] is None:
-        return "–"
-    return f"{fmt(m['mean'])} ± {fmt(m['mcse'], 2)}"
+    return estimate(m["mean"], m["mcse"])
 
 
-def _p(p: dict) -> str:
-    return f"{p['p']:.3f} ± {p['mcse']:.3f}"
+def curve_value(value: float, n: int) -> str:
+    """A probability by month, to the digits its standard error justifies."""
+    return to_error(value, probability_se(value, n))
 
 
 def headline(summary: dict) -> list[str]:
-    """Sentences an analyst can quote."""
+    """Sentences an analyst can quote, each figure with its Monte Carlo error.
+
+    Built from the metrics and probabilities alone, so a run without monthly
+    paths (--no-trajectories) has the same headline.
+    """
     m = summary["metrics"]
     p = summary["probabilities"]
-    horizon = summary["scenario"]["horizon_months"]
+    years = summary["scenario"]["horizon_months"] // 12
     lines = []
-    if summary["trajectories"].get("warheads"):
-        years = horizon // 12
+    if m.get("final_warheads", {}).get("n"):
+        lines.append(f"Assembled warheads after {years} years: {spread(m['final_warheads'])}.")
+    if m.get("final_material", {}).get("n"):
         lines.append(
-            f"Assembled warheads after {years} years: median {_interval(m['final_warheads'])}."
+            f"Fissile material after {years} years (weapons-equivalent): "
+            f"{spread(m['final_material'])}; it grows by {percentile(m['material_per_year'], 50)} "
+            f"a year at the median."
         )
-    lines.append(
-        f"Fissile material after {horizon // 12} years (weapons-equivalent): median "
-        f"{_interval(m['final_material'])}; it grows by {fmt(m['material_per_year']['p50'])} "
-        f"a year at the median."
-    )
     for event in HEADLINE_EVENTS:
-        lines.append(f"P({DESCRIPTIONS[event]}) = {p[event]['p']:.2f} ± {p[event]['mcse']:.2f}.")
+        lines.append(f"P({DESCRIPTIONS[event]}) = {probability(p[event])}.")
     return lines
 
 
@@ -94,7 +102,9 @@ def markdown(summary: dict, run_id: str = "") -> str:
         "",
         "## Outcomes",
         "",
-        "Per replication; mean ± Monte Carlo standard error, then percentiles.",
+        "Per replication; mean ± Monte Carlo standard error, then percentiles; "
+        "[MC a–b] is the median's 95% Monte Carlo interval (every percentile's is in "
+        "summary.json).",
         "",
     ]
     out.append("| outcome | mean ± s.e. | sd | p5 | p25 | median | p75 | p95 | n |")
@@ -105,7 +115,8 @@ def markdown(summary: dict, run_id: str = "") -> str:
         label = DESCRIPTIONS.get(name, name)
         out.append(
             f"| `{name}` {label} | {_mean(m)} | {fmt(m['sd'])} | {fmt(m['p5'])} | "
-            f"{fmt(m['p25'])} | {fmt(m['p50'])} | {fmt(m['p75'])} | {fmt(m['p95'])} | {m['n']:,} |"
+            f"{fmt(m['p25'])} | {percentile(m, 50)} | {fmt(m['p75'])} | {fmt(m['p95'])} | "
+            f"{m['n']:,} |"
         )
 
     curves = summary["curves"]
@@ -115,16 +126,18 @@ def markdown(summary: dict, run_id: str = "") -> str:
         "",
         "## Events",
         "",
-        "Probability by the end of each year, and over the whole horizon ± s.e.",
+        "Probability over the whole horizon ± s.e. [95% Monte Carlo interval], and by the end "
+        "of each year.",
         "",
     ]
     head = " | ".join(f"yr {m // 12}" for m in years)
     out.append(f"| event | whole run | {head} |")
     out.append("|---|---|" + "---|" * len(years))
+    n = prov["replications"]
     for event, p in summary["probabilities"].items():
         curve = curves.get(event) or curves.get(event.replace("_at_end", ""))
-        cells = " | ".join(f"{curve[m]:.2f}" for m in years) if curve else ""
-        out.append(f"| {DESCRIPTIONS.get(event, event)} | {_p(p)} | {cells} |")
+        cells = " | ".join(curve_value(curve[m], n) for m in years) if curve else ""
+        out.append(f"| {DESCRIPTIONS.get(event, event)} | {probability(p)} | {cells} |")
 
     traj = summary["trajectories"]
     if traj:
@@ -146,8 +159,8 @@ def markdown(summary: dict, run_id: str = "") -> str:
             )
             date = month_label(sc["start"], m)
             out.append(
-                f"| {date} | {cells} | {curves['freeze_in_force'][m]:.2f} | "
-                f"{curves['deal_reached'][m]:.2f} |"
+                f"| {date} | {cells} | {curve_value(curves['freeze_in_force'][m], n)} | "
+                f"{curve_value(curves['deal_reached'][m], n)} |"
             )
 
     out += ["", "## What drives the headline figures", ""]
@@ -158,8 +171,15 @@ def markdown(summary: dict, run_id: str = "") -> str:
         "- Each replication is one possible history; uncertain parameters are drawn once per "
         "replication, so the spread combines chance events and uncertainty about the inputs.",
         "- `± s.e.` is the Monte Carlo standard error: how much the figure would move with "
-        "another seed. It shrinks with more replications; the percentiles describe the spread "
-        "of outcomes and do not.",
+        "another seed; figures are rounded to the digits it justifies, and a 0 is an exact 0. "
+        "At a probability of 0 or 1 it is not 0 but about 1/replications (from the Wilson "
+        "interval).",
+        "- `[MC a–b]` is a 95% Monte Carlo interval: for a probability its Wilson interval, for "
+        "a percentile the order statistics that bracket it with at least 95% probability. It "
+        "narrows with more replications; the 90% interval (5th to 95th percentile) describes "
+        "the spread of outcomes and does not.",
+        "- Percentiles of counts (launches, tests, rounds...) are observed values, never "
+        "interpolated.",
         "- A difference between two scenarios is meaningful when it is large against both "
         "standard errors; `sim compare` computes it with paired replications.",
     ]
@@ -176,5 +196,17 @@ def markdown(summary: dict, run_id: str = "") -> str:
     out.append(
         f"- started {prov['started']}, {prov['wall_seconds']:.1f} s on {prov['workers']} worker(s)"
     )
+    if prov.get("precision") is not None:
+        out.append(f"- {precision_note(prov)}")
     out.append(f"- `{JUDGMENT}` marks values set by judgment rather than a cited fact")
     return "\n".join(out) + "\n"
+
+
+def precision_note(prov: dict) -> str:
+    """Whether a --precision run reached its target, in a sentence."""
+    target, n = prov["precision"], prov["replications"]
+    if prov.get("precision_met"):
+        return f"precision {target:g} reached with {n:,} replications"
+    return (
+        f"precision {target:g} not reached: stopped at the cap of {prov['max_reps']:,} replications"
+    )

@@ -3,8 +3,9 @@
 Replication i always gets the i-th child seed, so how the work is split into
 chunks and spread over workers never changes a replication's numbers; chunks
 are collected in replication order. With `precision`, batches run until the
-Monte Carlo standard errors of the headline figures are small enough; the
-stopping rule sees only the outcomes, so a seed always stops at the same count.
+Monte Carlo standard errors of the headline figures, as `summary` reports
+them, are small enough, or until `max_reps`, a hard cap; the stopping rule
+sees only the outcomes, so a seed always stops at the same count.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from .collect import Memory, Stream
+from .intervals import Z95
 from .model.replication import complete, freeze_row, run_one
 from .outcomes import FIRSTS, SCALARS
 from .plan import Plan, compile_plan
@@ -32,7 +34,9 @@ Progress = Callable[[int, int], None]
 #: means relative to their size.
 PRECISION_EVENTS = HEADLINE_EVENTS
 PRECISION_METRICS = ("final_warheads", "final_material")
-BATCH = 1000  # adaptive runs and streamed runs move in multiples of this
+BATCH = 1000  # adaptive runs grow by multiples of this (the last batch may stop at the cap)
+#: The cap on an adaptive run's replications when `max_reps` is not given.
+DEFAULT_MAX_REPS = 1_000_000
 STREAM_CHUNK = 1000  # fixed, so streamed statistics do not depend on the worker count
 
 
@@ -155,7 +159,7 @@ def run(
     trajectories: bool = True,
     stream: bool = False,
     precision: float | None = None,
-    max_reps: int = 1_000_000,
+    max_reps: int | None = None,
     spool_dir: str | None = None,
 ):
     """Run replications of a scenario and return every outcome.
@@ -166,12 +170,15 @@ def run(
     (about 1 KB of the 1.4 KB kept per replication). `stream=True` keeps nothing
     per replication in memory (statistics on the fly, the table spooled to
     disk, no paths): memory stays flat for runs of millions; it returns
-    `StreamedResults`. With `precision`, replications run
-    in batches until the standard error of every headline probability is at
-    most `precision` and that of the mean warheads and material at most
-    `precision` times the mean (`reps` then sets the first batch; `max_reps`
-    caps the total).
+    `StreamedResults`. With `precision`, replications run in batches until the
+    standard error of every headline probability is at most `precision` and
+    that of the mean warheads and material at most `precision` times the mean
+    (`reps`, rounded up to a multiple of 1,000, sets the first batch), and the
+    provenance says whether that was reached (`precision_met`). `max_reps` is
+    a hard cap on the replications run (default 1,000,000 with `precision`);
+    an explicit `reps` above it is refused, a scenario's default is capped.
     """
+    explicit = reps is not None
     reps = scenario.run.replications if reps is None else int(reps)
     seed = scenario.run.seed if seed is None else int(seed)
     if reps < 1:
@@ -180,21 +187,30 @@ def run(
         raise ValueError("seed must be a non-negative integer")
     if precision is not None and not 0 < precision < 1:
         raise ValueError("precision must be between 0 and 1, e.g. 0.005")
+    if max_reps is not None and max_reps < 1:
+        raise ValueError("max_reps must be at least 1")
+    if explicit and max_reps is not None and reps > max_reps:
+        raise ValueError(f"reps ({reps:,}) is more than max_reps ({max_reps:,})")
+    cap = max_reps if max_reps is not None else DEFAULT_MAX_REPS if precision else None
+    if precision is not None:
+        reps = max(BATCH, math.ceil(reps / BATCH) * BATCH)
+    if cap is not None:
+        reps = min(reps, cap)
     workers = default_workers() if workers is None else max(1, int(workers))
     plan = compile_plan(scenario)
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    if precision is not None:
-        reps = max(BATCH, math.ceil(reps / BATCH) * BATCH)
     sink = Stream(plan, spool_dir) if stream else Memory(plan, reps, trajectories)
     size = STREAM_CHUNK if stream else None  # streamed sums need fixed chunks
     try:
         with Executor(plan, workers) as executor:
-            _fill(sink, executor, seed, reps, size, progress, precision, max_reps)
+            met = _fill(sink, executor, seed, reps, size, progress, precision, cap)
     except BaseException:
         sink.discard()
         raise
-    extra = {"precision": precision, "max_reps": max_reps} if precision is not None else {}
+    extra = {}
+    if precision is not None:
+        extra = {"precision": precision, "max_reps": cap, "precision_met": met}
     return sink.results(
         scenario,
         seed,
@@ -205,8 +221,13 @@ def run(
     )
 
 
-def _fill(sink, executor, seed, target, size, progress, precision, max_reps) -> None:
-    """Run chunks into the sink: all of them, or batches until the precision is reached."""
+def _fill(sink, executor, seed, target, size, progress, precision, cap) -> bool | None:
+    """Run chunks into the sink: all of them, or batches until the precision is reached.
+
+    Returns whether the precision was reached (None without one). Each batch's
+    size depends only on the outcomes so far, never on the workers; the last
+    one stops at `cap`, which is never exceeded.
+    """
     keep_paths = isinstance(sink, Memory) and sink.trajectories
     done = 0
     while True:
@@ -218,23 +239,51 @@ def _fill(sink, executor, seed, target, size, progress, precision, max_reps) -> 
                 progress(sink.n, target)
         done = target
         if precision is None:
-            return
+            return None
         needed = replications_needed(sink.stats(), precision)
-        if needed <= done or done >= max_reps:
-            return
+        if needed <= done:
+            return True
+        if done >= cap:
+            return False
         grow = math.ceil(min(needed * 1.1, 4 * done) / BATCH) * BATCH
-        target = min(max_reps, max(done + BATCH, grow))
+        target = min(cap, max(done + BATCH, grow))
 
 
 def replications_needed(stats: tuple[dict, dict], precision: float) -> int:
-    """How many replications bring every precision figure's standard error within target."""
+    """How many replications bring every precision figure's standard error within target.
+
+    The standard errors are those `summary` reports, as functions of n at the
+    figures seen so far: sqrt(p(1-p)/n) for a probability, and at p = 0 or 1
+    the Wilson interval's half-width / 1.96, z / (2 (n + z^2)), about 1/n; so a
+    probability of 0 needs about 1/precision replications, not none. For a
+    mean, sd / sqrt(n) against `precision` times the mean.
+    """
     moments, events = stats
     needed = 0
     for event in PRECISION_EVENTS:
         p = events[event]
-        needed = max(needed, math.ceil(p * (1 - p) / precision**2))
+        if 0 < p < 1:
+            needed = max(needed, math.ceil(p * (1 - p) / precision**2))
+        else:
+            needed = max(needed, math.ceil(Z95 / (2 * precision) - Z95**2))
     for name in PRECISION_METRICS:
         mean, sd, _ = moments[name]
         if sd > 0:
             needed = max(needed, math.ceil((sd / (precision * abs(mean))) ** 2) if mean else 10**12)
     return needed
+
+
+def shortfalls(summary: dict, precision: float) -> list[str]:
+    """The precision figures of a summary whose standard error is still above the target."""
+    from .rounding import fmt
+
+    out = []
+    for event in PRECISION_EVENTS:
+        se = summary["probabilities"][event]["mcse"]
+        if se > precision:
+            out.append(f"the s.e. of P({event}) is {fmt(se, 2)}")
+    for name in PRECISION_METRICS:
+        m = summary["metrics"][name]
+        if m["mcse"] > precision * abs(m["mean"]):
+            out.append(f"the s.e. of mean {name} is {fmt(m['mcse'] / abs(m['mean']), 2)} of it")
+    return out

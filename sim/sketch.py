@@ -56,16 +56,19 @@ class Sketch:
         order = np.argsort(values, kind="stable")
         return np.asarray(values)[order], np.cumsum(np.asarray(counts)[order])
 
+    def order_statistics(self, ranks: np.ndarray) -> np.ndarray:
+        """The values at 0-based `ranks` of all values added, in sorted order."""
+        values, cum = self._sorted()
+        return values[np.searchsorted(cum, np.asarray(ranks) + 1)]
+
     def percentiles(self, qs) -> list[float]:
         """Like numpy's default (linear) percentiles of all values added."""
         if self.n == 0:
             return [math.nan for _ in qs]
-        values, cum = self._sorted()
         out = []
         for q in qs:
             h = (self.n - 1) * q / 100.0
             lo = math.floor(h)
-            a = values[np.searchsorted(cum, lo + 1)]  # the (lo)th order statistic
-            b = values[np.searchsorted(cum, min(lo + 2, self.n))]
+            a, b = self.order_statistics(np.array([lo, min(lo + 1, self.n - 1)]))
             out.append(float(a + (h - lo) * (b - a)))
         return out

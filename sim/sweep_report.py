@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .rounding import estimate, probability
 from .sensitivity import NO_VARIATION, Ranking
 from .summary import DESCRIPTIONS, fmt
 from .sweep import SweepRun
@@ -384,9 +385,8 @@ def _value(v) -> str:
 def _figure(record: dict, name: str) -> str:
     if name in record["metrics"]:
         m = record["metrics"][name]
-        return "–" if m["mean"] is None else f"{fmt(m['mean'])} ± {fmt(m['mcse'], 2)}"
-    p = record["probabilities"][name]
-    return f"{p['p']:.3f} ± {p['mcse']:.3f}"
+        return estimate(m["mean"], m["mcse"])
+    return probability(record["probabilities"][name], interval=False)
 
 
 # --------------------------------------------------------------------------- plots

@@ -10,12 +10,14 @@ import numpy as np
 import pytest
 import yaml
 from conftest import NEUTRAL, SCENARIOS, save_without_charts, set_path
+from scipy import stats
 from typer.testing import CliRunner
 
 import sim
 from sim import compare as C
 from sim.cli import app
 from sim.errors import ScenarioError
+from sim.intervals import t95, t_quantile, wilson
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 STALLED, FREEZE = SCENARIOS / "stalled.yaml", SCENARIOS / "freeze.yaml"
@@ -58,11 +60,14 @@ def test_a_scenario_compared_with_itself_differs_by_exactly_zero():
     data = C.compare(runs)
     assert list(data["scenarios"]) == ["stalled", "stalled (2)"]
     vs = data["scenarios"]["stalled (2)"]["vs_baseline"]
-    assert vs["paired"] and vs["parameters"] == []
-    rows = all_differences(vs)
-    assert all(r["diff"] == 0.0 for r in rows if r["n"]), "every difference is exactly zero"
-    paired = [r for r in rows if r["paired"] and r["n"]]
-    assert len(paired) > 40 and all(r["ci95"] == [0.0, 0.0] for r in paired)
+    assert vs["paired"] and vs["same"] and vs["parameters"] == []
+    assert "the same scenario, so every difference is exactly 0" in vs["pairing"]
+    rows = [r for r in all_differences(vs) if r["n"]]
+    assert len(rows) > 40
+    for r in rows:  # months_to_* rows included: the event happened at the same replications
+        assert (r["diff"], r["se"], r["ci95"]) == (0.0, 0.0, [0.0, 0.0]), r
+        assert C.ci_text(r) == "0 [0, 0]"
+    assert vs["metrics"]["months_to_nuclear_test"]["paired"]
 
 
 def test_a_saved_run_compared_with_its_scenario_file_differs_by_exactly_zero(saved_stalled):
@@ -84,9 +89,9 @@ def test_paired_differences_are_row_by_row(stalled_vs_freeze):
     assert fw["paired"] and fw["n"] == 40
     assert fw["diff"] == pytest.approx(d.mean(), abs=1e-12)
     assert fw["se"] == pytest.approx(d.std(ddof=1) / math.sqrt(40), rel=1e-12)
-    assert fw["ci95"] == pytest.approx(
-        [fw["diff"] - 1.959964 * fw["se"], fw["diff"] + 1.959964 * fw["se"]]
-    )
+    t = stats.t.ppf(0.975, 39)  # 40 paired replications: Student t with 39 df, not 1.96
+    assert fw["df"] == 39
+    assert fw["ci95"] == pytest.approx([fw["diff"] - t * fw["se"], fw["diff"] + t * fw["se"]])
     year5 = vs["averted"]["material"][4]
     assert (year5["year"], year5["month"], year5["date"]) == (5, 60, "2031-01")
     averted = (
@@ -213,6 +218,7 @@ def test_cli_compare_prints_the_tables_and_writes_the_folder(tmp_path):
     assert (freeze["seed"], freeze["replications"], freeze["kind"]) == (9, 20, "scenario")
     assert set(freeze["vs_baseline"]) == {
         "paired",
+        "same",
         "pairing",
         "metrics",
         "probabilities",
@@ -222,6 +228,7 @@ def test_cli_compare_prints_the_tables_and_writes_the_folder(tmp_path):
     assert set(freeze["vs_baseline"]["metrics"]["final_warheads"]) == {
         "diff",
         "se",
+        "df",
         "ci95",
         "n",
         "paired",
@@ -270,3 +277,127 @@ def test_a_run_saved_without_monthly_paths_cannot_show_weapons_averted(tmp_path)
     folder = save_without_charts(bare, tmp_path, "bare")
     with pytest.raises(ScenarioError, match="lacks warheads, material"):
         C.gather([folder, STALLED], workers=1)
+
+
+# --------------------------------------------------------------------------- the intervals
+
+
+@pytest.mark.parametrize("df", [1, 1.5, 2, 3, 4, 5.7, 9, 30, 120, 999, 1001, 1e5, 1e9])
+def test_t_quantiles_match_scipy(df):
+    for p in (0.6, 0.9, 0.975, 0.995, 0.025):
+        assert t_quantile(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-9)
+    assert t95(df) == pytest.approx(stats.t.ppf(0.975, df), rel=1e-9)
+
+
+def test_t_quantile_refuses_what_has_none():
+    for p, df in ((0.0, 3), (1.0, 3), (0.5, 0), (0.9, -1)):
+        with pytest.raises(ValueError, match="need 0 < p < 1 and df > 0"):
+            t_quantile(p, df)
+
+
+def coverage(trials, truth, make, paired):
+    """Share of trials whose 95% interval covers the true difference."""
+    hits = 0
+    for _ in range(trials):
+        x, y = make()
+        lo, hi = C.mean_difference(x, y, paired)["ci95"]
+        hits += lo <= truth <= hi
+    return hits / trials
+
+
+def test_paired_intervals_of_five_replications_cover_95_percent():
+    # correlated pairs with a known mean difference of 2: t with 4 df covers 95% exactly;
+    # 1.96 would cover about 0.88
+    rng = np.random.default_rng(2024)
+    trials = 4000
+
+    def make():
+        shared = rng.normal(50, 10, size=5)
+        return shared + 2 + rng.normal(0, 3, size=5), shared + rng.normal(0, 1, size=5)
+
+    rate = coverage(trials, 2.0, make, paired=True)
+    assert abs(rate - 0.95) < 4 * math.sqrt(0.95 * 0.05 / trials), rate
+
+
+def test_welch_intervals_of_few_unequal_samples_cover_95_percent():
+    # 3 against 8 values with unequal spread (the situation of months_to_* rows with few
+    # events): Welch-Satterthwaite t covers close to 95%; 1.96 would cover about 0.82
+    rng = np.random.default_rng(99)
+    trials = 4000
+
+    def make():
+        return rng.normal(30, 8, size=3), rng.normal(20, 2, size=8)
+
+    rate = coverage(trials, 10.0, make, paired=False)
+    assert abs(rate - 0.95) < 4 * math.sqrt(0.95 * 0.05 / trials) + 0.01, rate
+
+
+def test_a_difference_of_identical_samples_is_exactly_zero():
+    x = np.array([3.0, np.nan, 7.5, 9.0])
+    d = C.mean_difference(x, x.copy(), paired=True)
+    assert (d["diff"], d["se"], d["ci95"]) == (0.0, 0.0, [0.0, 0.0])
+    # as independent samples, the same values could have come from different scenarios
+    d = C.mean_difference(x, x.copy(), paired=False)
+    assert d["diff"] == 0.0 and d["ci95"][0] < 0 < d["ci95"][1]
+    row = C.conditional_difference(x, x.copy(), paired=True)
+    assert row["paired"] and (row["n_scenario"], row["n_baseline"]) == (3, 3)
+    assert row["ci95"] == [0.0, 0.0]
+
+
+def test_conditional_means_over_different_replications_are_unpaired_with_their_counts():
+    run = np.array([10.0, np.nan, 14.0, 20.0, np.nan])
+    base = np.array([np.nan, 12.0, 16.0, np.nan, np.nan])
+    row = C.conditional_difference(run, base, paired=True)
+    assert not row["paired"] and row["conditional"]
+    assert (row["n_scenario"], row["n_baseline"]) == (3, 2)
+    welch = stats.ttest_ind(run[~np.isnan(run)], base[~np.isnan(base)], equal_var=False)
+    assert row["diff"] == pytest.approx(44 / 3 - 14)
+    assert row["df"] == pytest.approx(welch.df, rel=1e-12)
+    ci = welch.confidence_interval(0.95)
+    assert row["ci95"] == pytest.approx([ci.low, ci.high], rel=1e-9)
+    assert C.ci_text(row).endswith(" unpaired")
+
+
+def test_independent_probabilities_of_zero_are_not_shown_as_exactly_equal():
+    zeros = np.zeros(200)
+    d = C.probability_difference(zeros, zeros, paired=False)
+    upper = wilson(0.0, 200)[1]
+    assert d["diff"] == 0.0 and d["ci95"] == pytest.approx([-upper, upper])
+    assert d["se"] > 0 and not d["paired"]
+    # Newcombe's interval in general
+    x, y = np.r_[np.ones(30), np.zeros(70)], np.r_[np.ones(10), np.zeros(90)]
+    d = C.probability_difference(x, y, paired=False)
+    (l1, u1), (l2, u2) = wilson(0.3, 100), wilson(0.1, 100)
+    assert d["ci95"] == pytest.approx(
+        [0.2 - math.hypot(0.3 - l1, u2 - 0.1), 0.2 + math.hypot(u1 - 0.3, 0.1 - l2)]
+    )
+
+
+def test_paired_probabilities_that_never_differ_are_bounded_not_exact():
+    # two different scenarios whose event never happened: 0, but not [0, 0]
+    zeros = np.zeros(300)
+    d = C.probability_difference(zeros, zeros, paired=True)
+    upper = wilson(0.0, 300)[1]
+    assert d["paired"] and d["diff"] == 0.0
+    assert d["ci95"] == pytest.approx([-upper, upper]) and d["se"] > 0
+
+
+def test_cli_compare_shows_the_counts_of_conditional_rows(tmp_path):
+    result = invoke("compare", STALLED, FREEZE, "--reps", 30, "--seed", 2, "-w", 1, "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "months_to_* rows are means over the replications where the event happened" in text
+    folder = tmp_path / "compare" / result.output.strip().splitlines()[-1].split("/")[-1]
+    data = json.loads((folder / "comparison.json").read_text())
+    row = data["scenarios"]["freeze"]["vs_baseline"]["metrics"]["months_to_nuclear_test"]
+    base_n = data["scenarios"]["stalled"]["metrics"]["months_to_nuclear_test"]["n"]
+    freeze_n = data["scenarios"]["freeze"]["metrics"]["months_to_nuclear_test"]["n"]
+    assert (row["n_baseline"], row["n_scenario"]) == (base_n, freeze_n) and not row["paired"]
+    assert base_n > 1 and freeze_n > 1 and base_n != freeze_n
+    line = next(ln for ln in result.output.splitlines() if "months_to_nuclear_test" in ln)
+    assert (
+        f", n {base_n}" in line and f", n {freeze_n}" in line and line.rstrip().endswith("unpaired")
+    )
+    report = (folder / "report.md").read_text()
+    assert f", n {freeze_n} |" in report and " unpaired |" in report
+    assert "-0 " not in result.output and "[-0," not in result.output
