@@ -32,6 +32,22 @@ def test_independent_vetoes_combine():
     assert abs(share - 0.25) < 4 * math.sqrt(0.25 * 0.75 / voted)
 
 
+def test_coordinated_vetoes_come_together():
+    # deciding together on one draw: a draft is vetoed by both or neither, half the time
+    scenario = make_scenario(
+        **BUSY, council__vetoes={"china": 0.5, "russia": 0.5}, council__veto_coordination=1.0
+    )
+    res = sim.run(scenario, reps=200, seed=2, workers=1)
+    voted = res.scalars["unsc_vetoes"].sum() + res.scalars["unsc_resolutions"].sum()
+    share = res.scalars["unsc_resolutions"].sum() / voted
+    assert abs(share - 0.5) < 4 * math.sqrt(0.25 / voted)
+    from sim.api import simulate_replication
+
+    log = simulate_replication(scenario, seed=2, index=0).log
+    vetoes = [details["by"] for _, kind, _, details in log if kind == "unsc_veto"]
+    assert vetoes and all(by == ["china", "russia"] for by in vetoes)
+
+
 def test_without_vetoes_every_draft_voted_before_the_horizon_passes():
     scenario = make_scenario(**BUSY, council__vote_lag_months=1.0)
     res = sim.run(scenario, reps=50, seed=3, workers=1)

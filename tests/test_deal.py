@@ -88,3 +88,35 @@ def test_after_a_collapse_facilities_restart_after_the_delay():
 def test_relief_lowers_sanctions_pressure_when_the_deal_is_signed():
     res = run(make_scenario(**CERTAIN_DEAL, deal__relief=0.3), reps=3)
     np.testing.assert_allclose(res.scalars["final_sanctions_pressure"], 0.2)
+
+
+def test_the_relief_snaps_back_when_the_freeze_collapses():
+    """Signing lifts the relief; the collapse puts back what was lifted, no more."""
+    settings = {
+        **CERTAIN_DEAL,
+        "deal__relief": 0.3,
+        "deal__breakdown_rate": 1e6,  # collapses at once
+        "talks__open_rate__freeze_for_relief": 0.0,  # only the summit opens talks
+        "calendar": {"summit": {"at": "2027-01", "action": "hold_round"}},
+    }
+    res = run(make_scenario(**settings), reps=3)
+    assert np.all(res.scalars["freeze_collapses"] == 1)
+    np.testing.assert_allclose(res.scalars["final_sanctions_pressure"], 0.5)
+    # relief larger than the pressure lifts only the pressure there is, and restores it
+    res = run(make_scenario(**{**settings, "deal__relief": 0.9}), reps=3)
+    np.testing.assert_allclose(res.scalars["final_sanctions_pressure"], 0.5)
+
+
+def test_inspectors_detect_in_proportion_to_the_production_they_inspect():
+    """Detection at full coverage times the share inspected: 0.75 here (the declared site)."""
+    settings = {
+        **CERTAIN_DEAL,
+        "deal__inspectors_months": 0,
+        "deal__cheating": {"probability": 1.0, "fraction": 0.5, "detection_rate": 0.2},
+    }
+    res = run(make_scenario(**settings), reps=3000)
+    months = res.firsts["cheating_detected"] - res.firsts["deal_reached"]
+    held = (120 - res.firsts["deal_reached"]) / 12
+    expected = float(np.mean(1 - np.exp(-0.2 * 0.75 * held)))
+    observed = float(np.mean(~np.isnan(months)))
+    assert abs(observed - expected) < 4 * math.sqrt(expected * (1 - expected) / 3000)
