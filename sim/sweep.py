@@ -19,6 +19,7 @@ import copy
 import difflib
 import hashlib
 import json
+import math
 import os
 import socket
 import time
@@ -282,30 +283,105 @@ def run_point(scenario: Scenario, key: str, reps: int, seed: int) -> dict:
 
 
 class PointStore:
-    """Finished points on disk: `<folder>/<key>.json`, each written atomically."""
+    """Finished points on disk: `<folder>/<key>.json`, each written atomically.
 
-    def __init__(self, folder: Path):
+    A record that cannot be read or is not what this engine writes (truncated
+    JSON, an "ok" record without its figures, wrong types) is treated as
+    missing, so the point is computed again; its key is kept in `damaged` for
+    the caller to say so once. Records are written to a fresh temporary file
+    (O_EXCL, never through a link) and renamed over the old one, so a kill
+    leaves the old state or the new, never half a file. `out`, when given, is
+    the folder the store must stay inside (links leading out are refused).
+    """
+
+    def __init__(self, folder: Path, out: Path | None = None):
         self.folder = Path(folder)
+        self.out = Path(out) if out is not None else None
+        self.damaged: set[str] = set()
 
     def get(self, key: str) -> dict | None:
+        path = self.folder / f"{key}.json"
         try:
-            record = json.loads((self.folder / f"{key}.json").read_text())
-        except (OSError, ValueError):
-            return None  # missing, or unreadable: computed again
-        ok = isinstance(record, dict) and record.get("key") == key and "status" in record
-        return record if ok else None
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):  # unreadable, truncated, not UTF-8
+            record = None
+        if not _sound(record, key):
+            self.damaged.add(key)
+            return None
+        return record
 
     def put(self, record: dict) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        final = self.folder / f"{record['key']}.json"
-        tmp = self.folder / f".{record['key']}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(record) + "\n")
-        os.replace(tmp, final)  # a kill leaves the old state or the new, never half a file
+        from .folders import TMP, create_file, make_inside, owner_tag
+
+        if self.out is not None:
+            make_inside(self.out, *self.folder.relative_to(self.out).parts)
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = create_file(self.folder, owner_tag(TMP), ".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(json.dumps(record) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.folder / f"{record['key']}.json")
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.damaged.discard(record["key"])
 
 
-def store_for(plan: SweepPlan, out: Path) -> PointStore:
-    """Points are shared by every sweep of the same name, so overlapping sweeps reuse them."""
-    return PointStore(Path(out) / "sweeps" / plan.name / "points")
+def _number(x, low: float = -math.inf, high: float = math.inf) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and low <= x <= high
+
+
+def _sound(record, key: str) -> bool:
+    """Whether a cached record is one this engine wrote for `key`: every figure, right types."""
+    from .sweep_table import STATS
+
+    if not isinstance(record, dict) or record.get("key") != key:
+        return False
+    if record.get("status") == "failed":
+        return isinstance(record.get("error"), str)
+    if record.get("status") != "ok":
+        return False
+    metrics, probabilities = record.get("metrics"), record.get("probabilities")
+    if not isinstance(metrics, dict) or not isinstance(probabilities, dict):
+        return False
+    names, events = known_outputs()
+    for name in names:
+        m = metrics.get(name)
+        if not isinstance(m, dict) or not isinstance(m.get("n"), int) or m["n"] < 0:
+            return False
+        figures = [m.get(s) for s in STATS if s != "n"]
+        if not all(_number(x) if m["n"] else x is None for x in figures):
+            return False
+    for event in events:
+        p = probabilities.get(event)
+        if not isinstance(p, dict) or not _number(p.get("p"), 0, 1):
+            return False
+        if not (p.get("mcse") is None or _number(p["mcse"], 0)):
+            return False
+    return True
+
+
+def store_for(plan: SweepPlan, out: Path, where: str | None = None) -> PointStore:
+    """Points are shared by every sweep of the same name, so overlapping sweeps reuse them.
+
+    The sweep's name must be one plain folder name, and the store must lie
+    inside `out` (a planted link leading elsewhere is refused); `where` names
+    the name's source in the message (`--name`, the sweep file).
+    """
+    from .folders import check_inside, check_name
+
+    check_name(plan.name, "sweep name", where or plan.spec.source or str(plan.base.path))
+    out = Path(out)
+    folder = out / "sweeps" / plan.name / "points"
+    for level in (folder.parent.parent, folder.parent, folder):
+        if os.path.lexists(level):
+            check_inside(out, level)
+    return PointStore(folder, out)
 
 
 # --------------------------------------------------------------------------- running a sweep
