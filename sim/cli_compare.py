@@ -68,8 +68,10 @@ def compare(
     with _guard():
         from .compare import compare as compare_runs
         from .compare import gather, save
+        from .folders import check_out
         from .runner import SimulationError
 
+        check_out(out)  # before anything runs: a folder that cannot take the results is refused
         try:
             with _progress(quiet) as bar:
                 progress = (lambda _label, done, total: bar(done, total)) if bar else None

@@ -170,9 +170,7 @@ def sweep(
                 )
         except (KeyboardInterrupt, OSError) as exc:
             _, cached, failed = pending(plan, store)
-            saved = (
-                f"{cached + failed} of {len(plan.unique())} points are saved in {store.folder}"
-            )
+            saved = f"{cached + failed} of {len(plan.unique())} points are saved in {store.folder}"
             if isinstance(exc, OSError):  # the cache could not be written: a full disk?
                 _err(f"error: {exc}\n{saved}; fix the cause and run the same command to resume.")
                 raise typer.Exit(1) from None
@@ -190,7 +188,7 @@ def _name_source(name: str | None, spec) -> str:
     """Where the sweep's name came from, for messages: --name, the sweep file or the scenario."""
     if name is not None:
         return "--name"
-    return str(spec.source or spec.scenario)
+    return str(spec.source if spec.name is not None else spec.scenario)
 
 
 def _print_plan(plan, counts, seconds_per_rep: float, runner, out: Path) -> None:

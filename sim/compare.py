@@ -272,7 +272,7 @@ def save(data: dict, runs: list[Run], out: str | Path = "results") -> Path:
             write_compare_report(data, runs, folder.tmp)
         return folder.final
 
-    return save_or_rescue(write, Path(out), "the comparison")
+    return save_or_rescue(write, Path(out), "the comparison folder")
 
 
 def markdown(data: dict) -> str:

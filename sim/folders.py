@@ -87,7 +87,7 @@ def check_inside(out: Path, folder: Path) -> None:
     root, real = Path(out).resolve(), Path(folder).resolve()
     if real != root and root not in real.parents:
         raise ScenarioError.single(
-            f"{folder} leads to {real}, outside --out {out} (a symbolic link?); "
+            f"leads to {real}, outside --out {out} (a symbolic link?); "
             "sim writes only inside --out",
             file=str(folder),
             hint="remove the link, or give --out the folder you mean",

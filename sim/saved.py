@@ -125,7 +125,7 @@ def read_summary(path: Path) -> dict:
         raise ScenarioError.single(f"cannot read summary.json: {exc}", file=file) from None
     if not isinstance(data, dict):
         raise ScenarioError.single(
-            f"summary.json must be a JSON object, not {type(data).__name__}", file=file
+            f"must be a JSON object holding the run's figures, not {type(data).__name__}", file=file
         )
     try:
         _Summary.model_validate(data)
@@ -171,12 +171,15 @@ def _check_notes(node, file: str, path: str = "resolved") -> None:
             _check_notes(value, file, f"{path}.{k}")
 
 
-def read_table(path: Path, numeric: Collection[str] = ()) -> dict[str, np.ndarray]:
+def read_table(
+    path: Path, numeric: Collection[str] = (), filled: Collection[str] = ()
+) -> dict[str, np.ndarray]:
     """A CSV table as columns: `numeric` ones as floats (empty cell: NaN), others as text.
 
-    Columns not in `numeric` are numbers if every cell is one, text otherwise.
-    Raises ScenarioError with the line for a row of the wrong length, a cell
-    that is not a number where one belongs, or text that is not CSV.
+    Columns not in `numeric` are numbers if every cell is one, text otherwise;
+    `filled` columns may not have empty cells. Raises ScenarioError with the
+    line for a row of the wrong length, a cell that is not a number where one
+    belongs, an empty cell that must be filled, or text that is not CSV.
     """
     file = str(path)
     lines: list[int] = []
@@ -208,6 +211,12 @@ def read_table(path: Path, numeric: Collection[str] = ()) -> dict[str, np.ndarra
     for k, name in enumerate(header):
         cells = np.array([row[k] for row in rows], dtype=object)
         values = _numbers(cells)
+        if values is not None and name in filled and np.isnan(values).any():
+            raise ScenarioError.single(
+                f"column {name!r} has an empty cell; every replication has this outcome",
+                file=file,
+                line=lines[int(np.flatnonzero(np.isnan(values))[0])],
+            )
         if values is not None:
             columns[name] = values
         elif name in numeric:
@@ -245,7 +254,8 @@ def read_outcomes(folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
     """(summary, table) of a result folder, checked against each other."""
     summary = read_summary(folder / "summary.json")
     path = folder / "replications.csv"
-    table = read_table(path, numeric=["replication", *outcome_columns()])
+    always = ["replication", *(c for c in outcome_columns() if not c.startswith("months_to_"))]
+    table = read_table(path, numeric=["replication", *outcome_columns()], filled=always)
     absent = [c for c in ("replication", *outcome_columns()) if c not in table]
     if absent:
         raise ScenarioError.single(

@@ -329,41 +329,53 @@ class PointStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        self.damaged.discard(record["key"])
 
 
 def _number(x, low: float = -math.inf, high: float = math.inf) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and low <= x <= high
+    """A finite JSON number in [low, high] (JSON may hold NaN and Infinity; a record may not)."""
+    real = isinstance(x, int | float) and not isinstance(x, bool)
+    return real and math.isfinite(x) and low <= x <= high
 
 
 def _sound(record, key: str) -> bool:
-    """Whether a cached record is one this engine wrote for `key`: every figure, right types."""
+    """Whether a cached record is one this engine wrote for `key`: every figure, right types.
+
+    An "ok" record holds exactly the engine's metrics and events (the points
+    table is their union, so one missing or extra name would break it), each
+    with every figure: numbers, or null where a metric has no value (n = 0).
+    """
+    from .outcomes import FIRSTS, SCALARS
     from .sweep_table import STATS
 
     if not isinstance(record, dict) or record.get("key") != key:
         return False
     if record.get("status") == "failed":
         return isinstance(record.get("error"), str)
-    if record.get("status") != "ok":
-        return False
     metrics, probabilities = record.get("metrics"), record.get("probabilities")
-    if not isinstance(metrics, dict) or not isinstance(probabilities, dict):
+    if record.get("status") != "ok" or not isinstance(metrics, dict):
         return False
-    names, events = known_outputs()
-    for name in names:
-        m = metrics.get(name)
-        if not isinstance(m, dict) or not isinstance(m.get("n"), int) or m["n"] < 0:
+    if set(metrics) != {*SCALARS, *(f"months_to_{e}" for e in FIRSTS)}:
+        return False
+    if not isinstance(probabilities, dict) or set(probabilities) != {*FIRSTS, *_AT_END}:
+        return False
+    for m in metrics.values():
+        if not isinstance(m, dict) or not set(STATS) <= set(m) or not _count(m["n"]):
             return False
-        figures = [m.get(s) for s in STATS if s != "n"]
-        if not all(_number(x) if m["n"] else x is None for x in figures):
+        if not all(_number(m[s]) if m["n"] else m[s] is None for s in STATS if s != "n"):
             return False
-    for event in events:
-        p = probabilities.get(event)
-        if not isinstance(p, dict) or not _number(p.get("p"), 0, 1):
+    for p in probabilities.values():
+        if not isinstance(p, dict) or not {"p", "mcse"} <= set(p) or not _number(p["p"], 0, 1):
             return False
-        if not (p.get("mcse") is None or _number(p["mcse"], 0)):
+        if not (p["mcse"] is None or _number(p["mcse"], 0)):
             return False
     return True
+
+
+_AT_END = ("freeze_in_force_at_end",)
+
+
+def _count(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
 
 
 def store_for(plan: SweepPlan, out: Path, where: str | None = None) -> PointStore:

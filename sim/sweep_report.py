@@ -65,7 +65,7 @@ def write_sweep(sweep: SweepRun, rankings: dict[str, Ranking], out: Path, info: 
             (tmp / "report.html").write_text(to_html(blocks, plots, f"Sweep {plan.name}"))
         return folder.final
 
-    return save_or_rescue(write, Path(out), "the sweep's report")
+    return save_or_rescue(write, Path(out), "the sweep's report folder")
 
 
 def sweep_json(sweep: SweepRun, rankings: dict[str, Ranking], info: dict) -> dict:

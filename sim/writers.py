@@ -51,7 +51,7 @@ def write_run(results, out: Path, run_id: str | None = None, charts: bool = True
             write_run_report(summary, finals, tmp, final.name, charts=charts)
         return folder.final
 
-    return save_or_rescue(write, out, "the run's results")
+    return save_or_rescue(write, out, "the result folder")
 
 
 def needed_bytes(reps: int, months: int, trajectories: bool) -> int:
@@ -77,7 +77,8 @@ class TableWriter:
 
     Written by the stdlib `csv` module: a cell holding a comma, a quote or a
     line break (a choice label, a facility name in a column's path) is quoted,
-    so every row keeps its columns. An empty cell means the event did not
+    so every row keeps its columns; lines end in CRLF, as RFC 4180 says. An
+    empty cell means the event did not
     happen (NaN). Floats are written in full (`repr`), so they read back exactly.
     """
 
@@ -86,7 +87,8 @@ class TableWriter:
     def __init__(self, path: Path):
         self.path = path
         self._file = path.open("w", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._file, lineterminator="\n")
+        # RFC 4180 line ends (CRLF): the writer then quotes a lone CR or LF inside a cell
+        self._csv = csv.writer(self._file)
         self._header: list[str] | None = None
 
     def write(self, columns: dict[str, np.ndarray]) -> None:
