@@ -196,7 +196,7 @@ def run(
         sim run scenarios/stalled.yaml --reps 2000000 --no-trajectories
     """
     with _guard():
-        from .folders import SaveError, check_name, check_out
+        from .folders import SaveError, check_name, check_out, check_within
         from .loader import load_scenario
         from .runner import SimulationError
         from .runner import run as run_scenario
@@ -207,6 +207,7 @@ def run(
         at_least = reps or scenario.run.replications  # --precision may run more, never fewer
         months = scenario.horizon_months + 1
         check_out(out, needed_bytes(at_least, months, not no_trajectories))
+        check_within(out, scenario.name)
         try:
             with _progress(quiet) as progress:
                 results = run_scenario(

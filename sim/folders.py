@@ -207,6 +207,20 @@ def clean_debris(out: Path) -> int:
 # --------------------------------------------------------------------------- atomic folders
 
 
+def check_within(out: Path, *parts: str) -> Path:
+    """Check `out/<parts...>` without creating anything: plain names, no link leading out.
+
+    For checks before a run: a place the results could not be written to is
+    refused before the computation, not after it.
+    """
+    folder = Path(out)
+    for part in parts:
+        folder = folder / check_name(part, "folder name")
+        if os.path.lexists(folder):
+            check_inside(out, folder)
+    return folder
+
+
 def make_inside(out: Path, *parts: str) -> Path:
     """`out/<parts...>`, created folder by folder; each must be a plain name inside `out`.
 
@@ -316,7 +330,7 @@ def save_or_rescue(write: Callable[[Path], Path], out: Path, what: str) -> Path:
     out = Path(out)
     try:
         return write(out)
-    except (OSError, SaveError) as exc:
+    except (OSError, SaveError, ScenarioError) as exc:  # ScenarioError: a link planted meanwhile
         failure = exc
     reason = failure.strerror if isinstance(failure, OSError) and failure.strerror else failure
     where = f"{getattr(failure, 'filename', None) or out}"

@@ -385,15 +385,10 @@ def store_for(plan: SweepPlan, out: Path, where: str | None = None) -> PointStor
     inside `out` (a planted link leading elsewhere is refused); `where` names
     the name's source in the message (`--name`, the sweep file).
     """
-    from .folders import check_inside, check_name
+    from .folders import check_name, check_within
 
     check_name(plan.name, "sweep name", where or plan.spec.source or str(plan.base.path))
-    out = Path(out)
-    folder = out / "sweeps" / plan.name / "points"
-    for level in (folder.parent.parent, folder.parent, folder):
-        if os.path.lexists(level):
-            check_inside(out, level)
-    return PointStore(folder, out)
+    return PointStore(check_within(out, "sweeps", plan.name, "points"), out)
 
 
 # --------------------------------------------------------------------------- running a sweep

@@ -9,6 +9,7 @@ which must exit 2 with a located message, never a traceback.
 
 import copy
 import csv
+import errno
 import json
 import multiprocessing
 import os
@@ -56,6 +57,7 @@ def assert_clean_exit(result, codes=(0, 2)):
 def no_charts(monkeypatch):
     """Reports without charts: these tests read tables, and drawing takes a second a run."""
     monkeypatch.setattr(html, "images", lambda *a, **k: ({}, html.CHARTS_OFF))
+    monkeypatch.setattr("sim.sweep_report.make_plots", lambda *a: None)
 
 
 # --------------------------------------------------------------------------- exact tables
@@ -434,3 +436,32 @@ def test_a_non_number_in_an_outcome_column_names_its_line(intact, tmp_path):
         f.writelines(lines[5:])
     with pytest.raises(ScenarioError, match=r"replications.csv:5: column 'final_warheads': 'many'"):
         C.gather([folder, intact])
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "sweep"])
+def test_a_write_failing_late_is_rescued_for_every_command(
+    tmp_path, monkeypatch, no_charts, intact, command
+):
+    """Whatever writes the folder, a failure inside --out rescues it rather than losing it."""
+    out, rescue = tmp_path / "out", tmp_path / "rescue"
+    rescue.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(rescue))
+    real = Path.write_text
+
+    def full_disk(self, *args, **kwargs):
+        if out in self.parents:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    args = {
+        "run": ["run", STALLED, "-n", 5, "-w", 1, "-q"],
+        "compare": ["compare", intact, intact, "-q"],
+        "sweep": ["sweep", STALLED, "-p", "arsenal.production_rate=6,12", "-n", 5, "-w", 1, "-q"],
+    }[command]
+    result = invoke(*args, "-o", out)
+    assert_clean_exit(result, codes=(1,))
+    assert "No space left on device" in result.output and "Nothing is lost" in result.output
+    moved = result.output.split("mv '")[1].split("'")[0]
+    assert Path(moved).is_dir() and rescue in Path(moved).parents
+    assert not [p for p in out.rglob(".*")]
