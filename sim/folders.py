@@ -336,12 +336,13 @@ def save_or_rescue(write: Callable[[Path], Path], out: Path, what: str) -> Path:
     where = f"{getattr(failure, 'filename', None) or out}"
     head = f"could not write {what} in --out {out} ({where}: {reason})"
     kept = getattr(failure, "kept", None)
-    for root in (tempfile.gettempdir(), Path.home()):
+    home = os.path.expanduser("~")
+    for root in (tempfile.gettempdir(), *([home] if home != "~" else [])):
         rescue = None
         try:
             rescue = Path(tempfile.mkdtemp(prefix="sim-rescued-", dir=root))
             folder = write(rescue)
-        except (OSError, SaveError):
+        except (OSError, SaveError, ScenarioError):
             if rescue is not None:
                 shutil.rmtree(rescue, ignore_errors=True)
             continue
