@@ -12,13 +12,15 @@ from __future__ import annotations
 import csv
 import json
 import os
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from .folders import CSV_ROW_BYTES, atomic_folder, check_name, save_or_rescue
+from . import folders
+from .folders import CSV_ROW_BYTES, check_name, save_or_rescue
 from .html import write_run_report
 from .report import markdown
 
@@ -39,7 +41,7 @@ def write_run(results, out: Path, run_id: str | None = None, charts: bool = True
     check_name(run_id, "run id")
 
     def write(root: Path) -> Path:
-        with atomic_folder(root, name, run_id) as folder:
+        with folders.atomic_folder(root, name, run_id) as folder:
             tmp, final = folder.tmp, folder.final
             summary = results.summary()
             (tmp / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
@@ -52,6 +54,20 @@ def write_run(results, out: Path, run_id: str | None = None, charts: bool = True
         return folder.final
 
     return save_or_rescue(write, out, "the result folder")
+
+
+@contextmanager
+def atomic_folder(parent: Path, name: str):
+    """The older form, yielding `(tmp, final)`, for callers not yet moved to `folders`.
+
+    Same guarantees as `folders.atomic_folder(parent, name)`, except that
+    `final` is the name planned when the block starts: in the rare race for one
+    name, the folder lands under the next free name (`folders.Pending.final`
+    says which). New code should use `folders.atomic_folder` with
+    `folders.save_or_rescue`.
+    """
+    with folders.atomic_folder(parent, name) as pending:
+        yield pending.tmp, pending.final
 
 
 def needed_bytes(reps: int, months: int, trajectories: bool) -> int:
