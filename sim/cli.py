@@ -226,6 +226,12 @@ def run(
             _err(f"error: {exc}")
             _err("This is a bug in sim; please report it with the scenario and seed.")
             raise typer.Exit(1) from None
+        except OSError as exc:
+            if not no_trajectories:
+                raise
+            _err(f"error: the table spooled in --out {out} could not be written: {exc}")
+            _err("Nothing was saved; free some space, or give another --out, and run again.")
+            raise typer.Exit(1) from None
         try:
             folder = results.save(out)
         except SaveError as exc:  # written elsewhere, or not at all: show the figures anyway
