@@ -331,6 +331,9 @@ class PointStore:
             raise
 
 
+_AT_END = ("freeze_in_force_at_end",)  # the event that is a state at the horizon
+
+
 def _number(x, low: float = -math.inf, high: float = math.inf) -> bool:
     """A finite JSON number in [low, high] (JSON may hold NaN and Infinity; a record may not)."""
     real = isinstance(x, int | float) and not isinstance(x, bool)
@@ -369,9 +372,6 @@ def _sound(record, key: str) -> bool:
         if not (p["mcse"] is None or _number(p["mcse"], 0)):
             return False
     return True
-
-
-_AT_END = ("freeze_in_force_at_end",)
 
 
 def _count(x) -> bool:
