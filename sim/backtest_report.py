@@ -352,21 +352,25 @@ def html(data: dict, figs: dict[str, tuple[str, bytes]], off: str | None, run_id
 
 
 def write_backtest(result: Backtest, out: Path, charts_on: bool = True) -> Path:
-    """Write `out/backtests/<id>/` atomically and return its path."""
+    """Write `out/backtests/<id>/` atomically and return its path (see `folders`)."""
+    from .folders import atomic_folder, save_or_rescue
     from .html import PLOTS_OFF, save_images
-    from .writers import atomic_folder
 
     data = result.to_json()
-    run_id = datetime.now().strftime("%Y%m%d-%H%M%S")
-    with atomic_folder(Path(out) / "backtests", run_id) as (tmp, final):
-        (tmp / "backtest.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-        (tmp / "report.md").write_text(markdown(data, final.name), encoding="utf-8")
-        figs, off = {}, None
-        if charts_on:
-            try:
-                figs = charts(data)
-            except ImportError:
-                off = PLOTS_OFF
-        save_images(figs, tmp)
-        (tmp / "report.html").write_text(html(data, figs, off, final.name), encoding="utf-8")
-    return final
+    figs: dict[str, tuple[str, bytes]] = {}
+    off = None
+    if charts_on:
+        try:
+            figs = charts(data)
+        except ImportError:
+            off = PLOTS_OFF
+
+    def write(root: Path) -> Path:
+        with atomic_folder(root, "backtests", datetime.now().strftime("%Y%m%d-%H%M%S")) as f:
+            (f.tmp / "backtest.json").write_text(json.dumps(data, indent=1) + "\n", "utf-8")
+            (f.tmp / "report.md").write_text(markdown(data, f.final.name), encoding="utf-8")
+            save_images(figs, f.tmp)
+            (f.tmp / "report.html").write_text(html(data, figs, off, f.final.name), "utf-8")
+        return f.final
+
+    return save_or_rescue(write, Path(out), "the back-test folder")

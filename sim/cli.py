@@ -8,6 +8,8 @@ modules are imported inside the commands so that `sim --help` and
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +31,8 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 def _version(value: bool) -> None:
@@ -52,22 +55,74 @@ def _err(text: str) -> None:
     typer.echo(text, err=True)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main process so it stops exactly as Ctrl-C does."""
+
+
+def interrupted_code(exc: KeyboardInterrupt) -> int:
+    """128 + the signal: 143 for SIGTERM, 130 for Ctrl-C."""
+    return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
 @contextmanager
-def _guard():
-    """Turn expected failures into messages and exit codes, never tracebacks."""
-    from .errors import ScenarioError
+def _sigterm_as_interrupt():
+    """Handle SIGTERM like Ctrl-C: cleanup runs, temporary folders and spools are removed.
+
+    A forked worker inherits the handler; there it ends the process as SIGTERM
+    would, so a pool can still be terminated. A second SIGTERM while cleaning
+    up is ignored, so the cleanup finishes.
+    """
+    main = os.getpid()
+
+    def handler(signum, _frame):
+        if os.getpid() != main:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        signal.signal(signum, signal.SIG_IGN)
+        raise Terminated
 
     try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (an embedding application): leave it alone
         yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _guard():
+    """Turn expected failures into messages and exit codes, never tracebacks.
+
+    Bad input exits 2; Ctrl-C 130 and SIGTERM 143, after cleaning up; results
+    that could not be written where asked (`SaveError`, which says where they
+    went instead) and other failures of the system (a disk error) exit 1.
+    """
+    from .errors import ScenarioError
+    from .folders import SaveError
+
+    try:
+        with _sigterm_as_interrupt():
+            yield
     except ScenarioError as exc:
         for problem in exc.problems:
             _err(f"error: {problem}")
         n = len(exc.problems)
         _err(f"{n} problem{'s' if n != 1 else ''} found; nothing was run.")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         _err("Interrupted: stopped cleanly; no result folder was written.")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(interrupted_code(exc)) from None
+    except SaveError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(1) from None
+    except OSError as exc:  # the machine, not the input: a disk that filled up, a lost mount
+        _err(f"error: {exc}")
+        _err("Nothing was saved; fix the cause and run the command again.")
+        raise typer.Exit(1) from None
 
 
 SetOption = Annotated[
@@ -153,11 +208,18 @@ def run(
         )
         raise typer.Exit(EXIT_BAD_INPUT)
     with _guard():
+        from .folders import SaveError, check_name, check_out, check_within
         from .loader import load_scenario
         from .runner import SimulationError
         from .runner import run as run_scenario
+        from .writers import needed_bytes
 
         scenario = load_scenario(file, overrides=set_)
+        check_name(scenario.name, "scenario name", str(file))
+        at_least = reps or scenario.run.replications  # --precision may run more, never fewer
+        months = scenario.horizon_months + 1
+        check_out(out, needed_bytes(at_least, months, not no_trajectories))
+        check_within(out, scenario.name)
         try:
             with _progress(quiet) as progress:
                 results = run_scenario(
@@ -170,14 +232,26 @@ def run(
                     stream=no_trajectories,
                     precision=precision,
                     max_reps=max_reps,
-                    spool_dir=_spool_dir(out) if no_trajectories else None,
+                    spool_dir=str(out) if no_trajectories else None,  # same disk: saved by a link
                 )
         except SimulationError as exc:
             _err(f"error: {exc}")
             _err("This is a bug in sim; please report it with the scenario and seed.")
             raise typer.Exit(1) from None
-        folder = results.save(out)
+        except OSError as exc:
+            if not no_trajectories:
+                raise
+            _err(f"error: the table spooled in --out {out} could not be written: {exc}")
+            _err("Nothing was saved; free some space, or give another --out, and run again.")
+            raise typer.Exit(1) from None
         summary = results.summary()
+        try:
+            folder = results.save(out)
+        except SaveError as exc:  # written elsewhere, or not at all: show the figures anyway
+            if not quiet:
+                _print_summary(summary)
+            _err(f"error: {exc}")
+            raise typer.Exit(1) from None
         if not quiet:
             _print_summary(summary)
         if precision is not None:
@@ -198,15 +272,6 @@ def _precision_message(summary: dict) -> str:
         f"Stopped at the cap, --max-reps {prov['max_reps']:,}, before reaching precision "
         f"{target:g}" + (f": {'; '.join(short)}." if short else ".")
     )
-
-
-def _spool_dir(out: Path) -> str | None:
-    """Spool big tables beside the results, on the same disk, so saving them is a link."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        return str(out)
-    except OSError:
-        return None
 
 
 @contextmanager

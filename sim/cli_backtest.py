@@ -85,6 +85,7 @@ def backtest(
         from .backtest import backtest as run_backtest
         from .backtest_report import write_backtest
         from .errors import ScenarioError
+        from .folders import SaveError, check_out, check_within
         from .model_card import update
         from .runner import SimulationError
 
@@ -98,6 +99,8 @@ def backtest(
                 )
         if model_card is not None and not model_card.is_file():
             raise ScenarioError.single("the model card does not exist", file=str(model_card))
+        check_out(out)  # before anything runs: a folder that cannot take the results is refused
+        check_within(out, "backtests")
         try:
             with _progress(quiet) as progress:
                 result = run_backtest(
@@ -113,8 +116,12 @@ def backtest(
             _err(f"error: {exc}")
             _err("This is a bug in sim; please report it with the scenario and seed.")
             raise typer.Exit(1) from None
-        folder = write_backtest(result, out)
         data = result.to_json()
+        try:
+            folder = write_backtest(result, out)
+        except SaveError as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(1) from None
         if model_card is not None:
             update(model_card, data, Path("scenarios"), workers)
         if not quiet:

@@ -68,8 +68,11 @@ def compare(
     with _guard():
         from .compare import compare as compare_runs
         from .compare import gather, save
+        from .folders import check_out, check_within
         from .runner import SimulationError
 
+        check_out(out)  # before anything runs: a folder that cannot take the results is refused
+        check_within(out, "compare")
         try:
             with _progress(quiet) as bar:
                 progress = (lambda _label, done, total: bar(done, total)) if bar else None

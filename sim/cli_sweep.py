@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import EXIT_INTERRUPTED, SetOption, _err, _guard, _progress, app
+from .cli import SetOption, _err, _guard, _progress, app, interrupted_code
 
 
 class DesignKind(StrEnum):
@@ -141,6 +141,7 @@ def sweep(
     """
     with _guard():
         from .executors import make_executor
+        from .folders import check_out
         from .sweep import pending, pilot, plan_sweep, run_sweep, store_for
         from .sweep_file import build_spec
 
@@ -156,24 +157,38 @@ def sweep(
             metrics=metric,
         )
         plan = plan_sweep(spec)
-        store = store_for(plan, out)
+        store = store_for(plan, out, _name_source(name, spec))
         runner = make_executor(executor.value, workers, scheduler)
         if dry_run:
             _print_plan(plan, pending(plan, store, retry_failed), pilot(plan), runner, out)
             return
+        check_out(out)
         try:
             with runner, _progress(quiet) as progress:
                 result = run_sweep(
                     plan, store, runner, retry_failed=retry_failed, progress=progress
                 )
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, OSError) as exc:
             _, cached, failed = pending(plan, store)
+            saved = f"{cached + failed} of {len(plan.unique())} points are saved in {store.folder}"
+            if isinstance(exc, OSError):  # the cache could not be written: a full disk?
+                _err(f"error: {exc}\n{saved}; fix the cause and run the same command to resume.")
+                raise typer.Exit(1) from None
+            _err(f"Interrupted: {saved}; run the same command again to resume.")
+            raise typer.Exit(interrupted_code(exc)) from None
+        if store.damaged:
             _err(
-                f"Interrupted: {cached + failed} of {len(plan.unique())} points are saved in "
-                f"{store.folder}; run the same command again to resume."
+                f"{len(store.damaged)} cached point record(s) in {store.folder} were damaged "
+                "or unreadable and were computed again."
             )
-            raise typer.Exit(EXIT_INTERRUPTED) from None
         _finish(result, runner, out, store)
+
+
+def _name_source(name: str | None, spec) -> str:
+    """Where the sweep's name came from, for messages: --name, the sweep file or the scenario."""
+    if name is not None:
+        return "--name"
+    return str(spec.source if spec.name is not None else spec.scenario)
 
 
 def _print_plan(plan, counts, seconds_per_rep: float, runner, out: Path) -> None:
@@ -250,6 +265,9 @@ def _finish(result, runner, out: Path, store) -> None:
             f"{failed} point(s) failed; their errors are in the report; rerun them with "
             "--retry-failed."
         )
+        for point in [p for p in plan.unique().values() if p.key in result.failed][:5]:
+            shown = ", ".join(f"{k}={v}" for k, v in point.values.items())
+            _err(f"  point {point.index} ({shown}): {result.record(point)['error']}")
     typer.echo(f"Results: {folder}")
     if failed:
         raise typer.Exit(1)

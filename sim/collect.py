@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .folders import SPOOL, owner_tag
 from .outcomes import FIRSTS, SCALARS
 from .plan import Plan
 from .sketch import Sketch
@@ -144,7 +145,8 @@ class Stream:
         self.happened = {name: 0 for name in FIRSTS}
         self.curves = {name: np.zeros(self.months.size, dtype=np.int64) for name in FIRSTS}
         self.frozen = np.zeros(self.months.size, dtype=np.int64)
-        self.folder = Path(tempfile.mkdtemp(prefix=".sim-spool-", dir=spool_dir))
+        # the owner's pid is in the name, so a killed run's spool is recognised and removed
+        self.folder = Path(tempfile.mkdtemp(prefix=owner_tag(SPOOL), dir=spool_dir))
         self.table = TableWriter(self.folder / "replications.csv")
 
     def add(self, part: dict) -> None:

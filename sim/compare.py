@@ -356,16 +356,19 @@ def make_id(runs: list[Run]) -> str:
 
 def save(data: dict, runs: list[Run], out: str | Path = "results") -> Path:
     """Write `out/compare/<id>/` atomically: comparison.json, report.md, report.html, PNGs."""
+    from .folders import atomic_folder, save_or_rescue
     from .html import write_compare_report
-    from .writers import atomic_folder
 
-    with atomic_folder(Path(out) / "compare", data["id"] or make_id(runs)) as (tmp, final):
-        data["id"] = final.name
-        text = json.dumps(data, indent=1, default=str) + "\n"
-        (tmp / "comparison.json").write_text(text, encoding="utf-8")
-        (tmp / "report.md").write_text(markdown(data), encoding="utf-8")
-        write_compare_report(data, runs, tmp)
-    return final
+    def write(root: Path) -> Path:
+        with atomic_folder(root, "compare", data["id"] or make_id(runs)) as folder:
+            data["id"] = folder.final.name
+            text = json.dumps(data, indent=1, default=str) + "\n"
+            (folder.tmp / "comparison.json").write_text(text, encoding="utf-8")
+            (folder.tmp / "report.md").write_text(markdown(data), encoding="utf-8")
+            write_compare_report(data, runs, folder.tmp)
+        return folder.final
+
+    return save_or_rescue(write, Path(out), "the comparison folder")
 
 
 def markdown(data: dict) -> str:

@@ -7,9 +7,6 @@ inputs are checked to cover the same calendar months (start, horizon, grid).
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,23 +54,9 @@ def from_results(results, source: str) -> Run:
     )
 
 
-def read_table(path: Path) -> dict[str, np.ndarray]:
-    """replications.csv as columns: numbers as floats (empty cell: NaN), anything else as text."""
-    with path.open(newline="", encoding="utf-8") as f:
-        header, *rows = list(csv.reader(f))
-    columns: dict[str, np.ndarray] = {}
-    for k, name in enumerate(header):
-        cells = [row[k] for row in rows]
-        try:
-            columns[name] = np.array([float(c) if c else math.nan for c in cells], dtype=float)
-        except ValueError:
-            columns[name] = np.array(cells, dtype=object)
-    return columns
-
-
-def check_result_folder(folder: Path) -> None:
+def check_result_folder(folder: Path, needs: tuple[str, ...] = RESULT_FILES) -> None:
     """Refuse, with a hint, anything that is not a folder written by `sim run`."""
-    missing = [name for name in RESULT_FILES if not (folder / name).is_file()]
+    missing = [name for name in needs if not (folder / name).is_file()]
     if not missing:
         return
     if missing == ["trajectories.npz"]:
@@ -95,22 +78,21 @@ def check_result_folder(folder: Path) -> None:
 
 
 def read_folder(folder: str | Path) -> Run:
-    """A Run from a result folder (summary.json, replications.csv, trajectories.npz)."""
+    """A Run from a result folder (summary.json, replications.csv, trajectories.npz).
+
+    Every file is checked (`sim.saved`): a damaged folder raises ScenarioError
+    naming the file and what is wrong, never a traceback or a shifted figure.
+    """
     from .outcomes import FIRSTS, SCALARS
+    from .saved import read_arrays, read_outcomes
 
     folder = Path(folder)
     check_result_folder(folder)
-    where = {"file": str(folder)}
-    try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        table = read_table(folder / "replications.csv")
-        with np.load(folder / "trajectories.npz") as z:
-            arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, KeyError) as exc:
-        raise ScenarioError.single(f"cannot read the result folder: {exc}", **where) from None
-    needed = [*SCALARS, *(f"months_to_{e}" for e in FIRSTS), "freeze_in_force_at_end"]
-    absent = [c for c in needed if c not in table]
-    absent += [k for k in (*QUANTITIES, "months", "dates") if k not in arrays]
+    summary, table = read_outcomes(folder)
+    path = folder / "trajectories.npz"
+    arrays = read_arrays(path)
+    where = {"file": str(path)}
+    absent = [k for k in (*QUANTITIES, "months", "dates") if k not in arrays]
     if absent:
         raise ScenarioError.single(
             f"the result folder lacks {', '.join(absent)}; was it written by an older sim, "
@@ -118,19 +100,30 @@ def read_folder(folder: str | Path) -> Run:
             **where,
             hint="run the scenario again with `sim run`",
         )
-    reps = int(summary["provenance"]["replications"])
-    rows = len(table["replication"])
-    if rows != reps or arrays["warheads"].shape[0] != reps:
+    reps, horizon = summary["provenance"]["replications"], summary["scenario"]["horizon_months"]
+    months, dates = arrays["months"], arrays["dates"]
+    if (
+        months.shape != (horizon + 1,)
+        or months.dtype.kind not in "iu"
+        or not np.array_equal(months, np.arange(horizon + 1))
+        or dates.shape != months.shape
+        or dates.dtype.kind != "U"
+        or str(dates[0]) != summary["scenario"]["start"]
+    ):
         raise ScenarioError.single(
-            f"replications.csv has {rows} rows and trajectories.npz "
-            f"{arrays['warheads'].shape[0]}, but summary.json says {reps} replications",
+            f"months and dates must run month by month over the {horizon} months from "
+            f"{summary['scenario']['start']} that summary.json gives",
             **where,
         )
-    summary["grid"] = {
-        "start": str(arrays["dates"][0]),
-        "horizon_months": int(arrays["months"][-1]),
-        "step": int(np.diff(arrays["months"]).min()) if len(arrays["months"]) > 1 else 1,
-    }
+    for q in QUANTITIES:
+        a = arrays[q]
+        if a.shape != (reps, horizon + 1) or a.dtype.kind != "f" or not np.isfinite(a).all():
+            raise ScenarioError.single(
+                f"{q} must be {reps} replications x {horizon + 1} months of finite numbers, "
+                f"not {a.shape} of {a.dtype}",
+                **where,
+            )
+    summary["grid"] = {"start": str(dates[0]), "horizon_months": horizon, "step": 1}
     return Run(
         label=summary["scenario"]["name"],
         source=str(folder),

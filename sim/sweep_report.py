@@ -13,8 +13,6 @@ here; without matplotlib the report says that plots are off.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,37 +43,30 @@ def label(outcome: str) -> str:
 
 
 def write_sweep(sweep: SweepRun, rankings: dict[str, Ranking], out: Path, info: dict) -> Path:
-    """Write the sweep's folder atomically and return its path."""
+    """Write the sweep's folder atomically (a rerun replaces it) and return its path."""
+    from .folders import atomic_folder, save_or_rescue
+
     plan = sweep.plan
-    final = Path(out) / "sweeps" / plan.name / plan.id
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".tmp-{plan.id}-{os.getpid()}"
-    try:
-        tmp.mkdir()
-        columns = table(sweep)
-        write_csv(columns, tmp / "points.csv")
-        write_parquet(columns, tmp / "points.parquet")
-        plots = make_plots(sweep, rankings)
-        if plots:
-            (tmp / "plots").mkdir()
-            for name, png in plots.items():
-                (tmp / "plots" / name).write_bytes(png)
-        doc = sweep_json(sweep, rankings, info)
-        (tmp / "sweep.json").write_text(json.dumps(doc, indent=1, default=str) + "\n")
-        blocks = report_blocks(sweep, rankings, info, plots)
-        (tmp / "report.md").write_text(to_markdown(blocks))
-        (tmp / "report.html").write_text(to_html(blocks, plots, f"Sweep {plan.name}"))
-        if final.exists():  # a rerun of the same sweep replaces its folder
-            old = final.parent / f".old-{plan.id}-{os.getpid()}"
-            os.rename(final, old)
-            os.rename(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
+
+    def write(root: Path) -> Path:
+        with atomic_folder(root, "sweeps", plan.name, plan.id, replace=True) as folder:
+            tmp = folder.tmp
+            columns = table(sweep)
+            write_csv(columns, tmp / "points.csv")
+            write_parquet(columns, tmp / "points.parquet")
+            plots = make_plots(sweep, rankings)
+            if plots:
+                (tmp / "plots").mkdir()
+                for name, png in plots.items():
+                    (tmp / "plots" / name).write_bytes(png)
+            doc = sweep_json(sweep, rankings, info)
+            (tmp / "sweep.json").write_text(json.dumps(doc, indent=1, default=str) + "\n")
+            blocks = report_blocks(sweep, rankings, info, plots)
+            (tmp / "report.md").write_text(to_markdown(blocks))
+            (tmp / "report.html").write_text(to_html(blocks, plots, f"Sweep {plan.name}"))
+        return folder.final
+
+    return save_or_rescue(write, Path(out), "the sweep's report folder")
 
 
 def sweep_json(sweep: SweepRun, rankings: dict[str, Ranking], info: dict) -> dict:
@@ -402,7 +393,8 @@ def make_plots(sweep: SweepRun, rankings: dict[str, Ranking]) -> dict[str, bytes
     design = sweep.plan.design
     two_factor_grid = design.grid and len(design.factors) == 2
     for name, r in rankings.items():
-        if r.note == NO_VARIATION:
+        values = [v for s in r.swings for v in (s.low, s.high) if v is not None]
+        if r.note == NO_VARIATION or not np.isfinite(values).any():  # nothing to draw
             continue
         plots[f"tornado-{name}.png"] = tornado(r, label(name))
         if two_factor_grid:

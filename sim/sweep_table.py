@@ -94,7 +94,7 @@ def write_csv(columns: dict[str, list], path: Path) -> None:
     """One row per point; an empty cell is a figure that does not exist (failed, or n = 0)."""
     names = list(columns)
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
+        writer = csv.writer(f)  # RFC 4180 (CRLF): a CR or LF inside a cell is quoted
         writer.writerow(names)
         writer.writerows(zip(*(columns[k] for k in names), strict=True))
 

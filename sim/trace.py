@@ -133,27 +133,27 @@ def story(
 
 
 def _story_of_folder(folder: Path, rep, how, metric, given) -> Trace:
-    from .runs import check_result_folder, read_table
+    from .runs import check_result_folder
+    from .saved import read_outcomes
 
-    check_result_folder(folder)
+    check_result_folder(folder, needs=("summary.json", "replications.csv"))
     if any(g is not None and g != [] for g in given):
         raise ScenarioError.single(
             "a result folder is replayed as it was run: --seed, --reps and --set apply to "
             "scenario files only",
             file=str(folder),
         )
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    table = read_table(folder / "replications.csv")
+    summary, table = read_outcomes(folder)  # checked: a damaged folder is refused here
     reps = len(table["replication"])
     chosen = f"replication {rep} of {reps:,}"
     if how is not None:
         rep = pick(table[metric], how)
         chosen = _chosen(rep, reps, how, metric, table[metric][rep])
     check_rep(rep, reps, file_hint=False)
-    seed = int(summary["provenance"]["seed"])
-    t = trace(scenario_of_folder(folder), seed, rep, chosen)
+    seed = summary["provenance"]["seed"]
+    t = trace(scenario_of_folder(folder, summary), seed, rep, chosen)
     row = {name: column[rep] for name, column in table.items()}
-    check_against_row(t, row, summary["provenance"].get("engine_version", "?"))
+    check_against_row(t, row, summary["provenance"]["engine_version"])
     return t
 
 
@@ -214,14 +214,15 @@ def check_rep(rep: int, reps: int, file_hint: bool) -> None:
 # --------------------------------------------------------------------------- saved runs
 
 
-def scenario_of_folder(folder: Path):
+def scenario_of_folder(folder: Path, summary: dict | None = None):
     """The scenario a result folder was run with (its scenario.yaml, else summary.json)."""
     from .loader import load_scenario, scenario_from_dict
+    from .saved import read_summary
 
     try:
         return load_scenario(folder / "scenario.yaml")
     except ScenarioError as first:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        summary = summary or read_summary(folder / "summary.json")
         try:
             return scenario_from_dict(summary["resolved"], label=str(folder / "summary.json"))
         except ScenarioError:

@@ -1,22 +1,25 @@
-"""Writing result folders (a run's, a comparison's), atomically.
+"""Writing a run's result folder and its tables.
 
-Everything is written into a hidden temporary folder beside the target, then
-renamed into place in one step, so an interrupted run never leaves a folder
-that looks complete.
+The folder is filled under a hidden temporary name and renamed into place in
+one step (`folders.atomic_folder`), so an interrupted run never leaves a
+folder that looks complete, and a late failure writes it to a rescue folder
+instead (`folders.save_or_rescue`). Tables are written with the stdlib `csv`
+module, so no name or label can shift a column.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
-import shutil
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from . import folders
+from .folders import CSV_ROW_BYTES, check_name, save_or_rescue
 from .html import write_run_report
 from .report import markdown
 
@@ -27,38 +30,37 @@ def make_run_id(results) -> str:
 
 
 def write_run(results, out: Path, run_id: str | None = None, charts: bool = True) -> Path:
-    run_id = run_id or make_run_id(results)
-    with atomic_folder(out / results.scenario.name, run_id) as (tmp, final):
-        summary = results.summary()
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
-        (tmp / "report.md").write_text(markdown(summary, final.name))
-        results.write_replications(tmp)
-        write_scenario(results.scenario, tmp / "scenario.yaml", final)
-        finals = getattr(results, "scalars", {}).get("final_warheads")  # None when streamed
-        write_run_report(summary, finals, tmp, final.name, charts=charts)
-    return final
+    """Write `out/<scenario>/<run-id>/` atomically and return where it is.
 
-
-@contextmanager
-def atomic_folder(parent: Path, name: str):
-    """Yield (temporary folder, final path); rename it into place only if the block completes.
-
-    The final name gets a `-2`, `-3`, ... suffix if taken, so nothing is overwritten.
+    If that fails late (a full disk), the folder is written to a rescue folder
+    instead and `SaveError` says where (see `folders.save_or_rescue`).
     """
-    parent.mkdir(parents=True, exist_ok=True)
-    final = parent / name
-    n = 2
-    while final.exists():
-        final = parent / f"{name}-{n}"
-        n += 1
-    tmp = parent / f".tmp-{final.name}-{os.getpid()}"
-    try:
-        tmp.mkdir()
-        yield tmp, final
-        os.rename(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    run_id = run_id or make_run_id(results)
+    name = check_name(results.scenario.name, "scenario name", results.scenario.path)
+    check_name(run_id, "run id")
+
+    def write(root: Path) -> Path:
+        with folders.atomic_folder(root, name, run_id) as folder:
+            tmp, final = folder.tmp, folder.final
+            summary = results.summary()
+            (tmp / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+            (tmp / "report.md").write_text(markdown(summary, final.name))
+            results.write_replications(tmp)
+            # facts are referred to from where the folder belongs, even when rescued elsewhere
+            write_scenario(results.scenario, tmp / "scenario.yaml", Path(out, name, final.name))
+            finals = getattr(results, "scalars", {}).get("final_warheads")  # None when streamed
+            write_run_report(summary, finals, tmp, final.name, charts=charts)
+        return folder.final
+
+    return save_or_rescue(write, out, "the result folder")
+
+
+def needed_bytes(reps: int, months: int, trajectories: bool) -> int:
+    """The least space a run's folder takes: its table, and its monthly paths (float32 x 2 + 0/1).
+
+    A lower bound, so a destination refused for lack of space surely lacks it.
+    """
+    return reps * (CSV_ROW_BYTES + (9 * months if trajectories else 0))
 
 
 def _column_text(values: np.ndarray) -> list[str]:
@@ -74,7 +76,11 @@ def _column_text(values: np.ndarray) -> list[str]:
 class TableWriter:
     """Appends rows to a CSV, block by block, so a big table is never all in memory as text.
 
-    An empty cell means the event did not happen (NaN).
+    Written by the stdlib `csv` module: a cell holding a comma, a quote or a
+    line break (a choice label, a facility name in a column's path) is quoted,
+    so every row keeps its columns; lines end in CRLF, as RFC 4180 says. An
+    empty cell means the event did not
+    happen (NaN). Floats are written in full (`repr`), so they read back exactly.
     """
 
     BLOCK = 20_000
@@ -82,17 +88,21 @@ class TableWriter:
     def __init__(self, path: Path):
         self.path = path
         self._file = path.open("w", encoding="utf-8", newline="")
+        # RFC 4180 line ends (CRLF): the writer then quotes a lone CR or LF inside a cell
+        self._csv = csv.writer(self._file)
         self._header: list[str] | None = None
 
     def write(self, columns: dict[str, np.ndarray]) -> None:
         names = list(columns)
         if self._header is None:
             self._header = names
-            self._file.write(",".join(names) + "\n")
+            self._csv.writerow(names)
+        elif names != self._header:
+            raise ValueError(f"{self.path}: columns changed from {self._header} to {names}")
         rows = len(next(iter(columns.values())))
         for a in range(0, rows, self.BLOCK):
             texts = [_column_text(np.asarray(columns[k][a : a + self.BLOCK])) for k in names]
-            self._file.writelines(",".join(row) + "\n" for row in zip(*texts, strict=True))
+            self._csv.writerows(zip(*texts, strict=True))
 
     def close(self) -> None:
         self._file.close()

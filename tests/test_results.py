@@ -107,3 +107,17 @@ def test_a_second_save_gets_its_own_folder(tmp_path):
     a = res.save(tmp_path, run_id="same")
     b = res.save(tmp_path, run_id="same")
     assert a != b and a.exists() and b.exists()
+
+
+def test_replications_csv_quotes_labels_and_reads_back_exactly(tmp_path):
+    from sim.saved import read_table
+
+    columns = {
+        "replication": np.arange(3),
+        "talks.administration": np.array(['a, "b"', "c\rd", "e\nf"], dtype=object),
+        "final_warheads": np.array([1.0 / 3, np.nan, 1e-300]),
+    }
+    writers.write_table(columns, tmp_path / "t.csv")
+    back = read_table(tmp_path / "t.csv", numeric=["replication", "final_warheads"])
+    assert list(back["talks.administration"]) == list(columns["talks.administration"])
+    assert np.array_equal(back["final_warheads"], columns["final_warheads"], equal_nan=True)

@@ -1,17 +1,23 @@
 """`sim sweep`: SPEC syntax, sweep files, grids, caching, resume, failures, dry runs, errors."""
 
+import copy
 import csv
 import json
+import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import SCENARIOS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sim
@@ -423,3 +429,102 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch):
     assert len(namespace["columns"]["point"]) == 3
     assert namespace["rankings"]["final_material"].order()[0] == 0
     assert (tmp_path / namespace["folder"] / "points.csv").is_file()
+
+
+# --------------------------------------------------------------------------- a damaged cache
+
+
+@pytest.fixture(scope="module")
+def cached(tmp_path_factory):
+    """A two-point sweep and its store, computed once."""
+    from sim.executors import LocalExecutor
+
+    plan = plan_sweep(build_spec(STALLED, ["arsenal.production_rate=6,12"], reps=5, seed=1))
+    store = PointStore(tmp_path_factory.mktemp("store"))
+    with LocalExecutor(1) as ex:
+        return plan, store, run_sweep(plan, store, ex)
+
+
+RECORD_JUNK = st.sampled_from([None, [], {}, "x", -1, 0.5, 2, True, math.inf, math.nan, {"n": "5"}])
+
+
+@st.composite
+def damaged_record(draw, record: dict) -> bytes:
+    """A cache record cut short, or with a figure, a block or a key replaced or removed."""
+    text = json.dumps(record)
+    if draw(st.booleans()):
+        return text[: draw(st.integers(0, len(text) - 1))].encode()
+    doc = copy.deepcopy(record)
+    node, key = doc, draw(st.sampled_from(sorted(doc)))
+    while isinstance(node[key], dict) and node[key] and draw(st.booleans()):
+        node, key = node[key], draw(st.sampled_from(sorted(node[key])))
+    if draw(st.booleans()):
+        del node[key]
+    else:
+        node[key] = draw(RECORD_JUNK)
+    return json.dumps(doc).encode()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_damaged_cache_record_is_computed_again_never_crashing_the_report(cached, tmp_path, data):
+    from sim.executors import LocalExecutor
+    from sim.sensitivity import analyse
+    from sim.sweep_report import report_blocks, sweep_json
+    from sim.sweep_table import table
+
+    plan, store, first = cached
+    key = plan.points[1].key
+    with tempfile.TemporaryDirectory(dir=tmp_path) as work:
+        copy_ = PointStore(Path(work) / "points")
+        shutil.copytree(store.folder, copy_.folder)
+        (copy_.folder / f"{key}.json").write_bytes(data.draw(damaged_record(first.records[key])))
+        with LocalExecutor(1) as ex:
+            again = run_sweep(plan, copy_, ex)
+        if key in copy_.damaged:  # refused and recomputed: the same figures as the first time
+            assert (again.computed, again.cached) == (1, 1)
+            for block in ("metrics", "probabilities"):
+                assert again.records[key][block] == first.records[key][block]
+            assert json.loads((copy_.folder / f"{key}.json").read_text())["status"] == "ok"
+        rankings = analyse(again)
+        table(again)
+        sweep_json(again, rankings, {})
+        report_blocks(again, rankings, {}, None)
+
+
+def test_damaged_records_are_reported_once_and_recomputed(tmp_path):
+    args = [STALLED, "-p", "arsenal.production_rate=6,12,18", "-n", 5, "-w", 1, "-q"]
+    args += ["-m", "final_material", "-o", tmp_path]
+    assert sweep(*args).exit_code == 0
+    records = sorted((tmp_path / "sweeps" / "stalled" / "points").glob("*.json"))
+    key = records[0].stem
+    records[0].write_text(json.dumps({"key": key, "status": "ok"}))  # no figures
+    records[1].write_text('{"key": "trunc')
+    again = sweep(*args)
+    assert again.exit_code == 0, again.output
+    assert "2 computed, 1 cached, 0 failed" in again.output
+    assert again.output.count("damaged or unreadable and were computed again") == 1
+
+
+def test_a_sweep_whose_every_point_fails_still_writes_its_report(tmp_path, monkeypatch):
+    import sim.sweep as sweep_module
+
+    def broken(scenario, reps, seed):
+        raise RuntimeError("the model fell over")
+
+    monkeypatch.setattr(sweep_module, "_simulate", broken)
+    args = [STALLED, "-p", "arsenal.production_rate=6,12", "-n", 5, "-w", 1, "-o", tmp_path]
+    for extra in ([], ["--retry-failed"]):
+        result = runner.invoke(app, ["sweep", *map(str, args), *extra])
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "2 point(s) failed" in result.output
+        assert "point 0 (arsenal.production_rate=6): RuntimeError: the model fell over" in (
+            result.output
+        )
+        folder = folder_of(result)
+        assert [r["status"] for r in rows(folder)] == ["failed", "failed"]
+        assert len(json.loads((folder / "sweep.json").read_text())["failed"]) == 2
+        assert "the model fell over" in (folder / "report.md").read_text()
