@@ -11,22 +11,26 @@ chosen by the scenario.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .dates import parse_date, parse_month
-from .distributions import Source, Spec
+from .distributions import Real, Source, Spec
 from .params import (
+    Amount,
     AnyParam,
+    Growth,
+    Hazard,
     LabelParam,
+    LogOdds,
     Months,
-    NonNegative,
-    Param,
+    Multiplier,
+    Name,
     Probability,
+    Production,
     Rate,
     Share,
-    bounded,
     labels_of,
 )
 
@@ -71,16 +75,18 @@ class Facility(Section):
 class Arsenal(Section):
     """Material production by facility and warhead assembly."""
 
-    initial_warheads: NonNegative = Field(description="Assembled warheads at the start.")
-    initial_material: NonNegative = Field(
+    initial_warheads: Amount = Field(description="Assembled warheads at the start.")
+    initial_material: Amount = Field(
         description="Fissile material at the start, in weapons-equivalent, "
         "including what is already in warheads."
     )
-    production_rate: Rate = Field(description="Weapons-equivalent produced per year, all sites.")
-    growth: Annotated[Param, bounded(-0.9, 10.0, "a yearly growth")] = Field(
+    production_rate: Production = Field(
+        description="Weapons-equivalent produced per year, all sites."
+    )
+    growth: Growth = Field(
         0.0, description="Yearly growth of production capacity (0.05 = 5%/yr), stepped yearly."
     )
-    assembly_rate: Rate = Field(description="Most warheads that can be assembled per year.")
+    assembly_rate: Production = Field(description="Most warheads that can be assembled per year.")
     sanctions_drag: Probability = Field(
         0.0,
         description="Share of production lost at full sanctions pressure "
@@ -103,9 +109,9 @@ class Arsenal(Section):
 class RatePerDemand(Section):
     """A yearly rate for each US demand."""
 
-    denuclearization_first: Rate
-    freeze_for_relief: Rate
-    arms_control: Rate
+    denuclearization_first: Hazard
+    freeze_for_relief: Hazard
+    arms_control: Hazard
 
 
 class ProbabilityPerDemand(Section):
@@ -119,11 +125,11 @@ class ProbabilityPerDemand(Section):
 class DealOdds(Section):
     """How the per-round deal probability moves away from its base (log-odds effects)."""
 
-    trust: Param = Field(0.0, description="Log-odds per unit of trust above its starting value.")
-    sanctions: Param = Field(
+    trust: LogOdds = Field(0.0, description="Log-odds per unit of trust above its starting value.")
+    sanctions: LogOdds = Field(
         0.0, description="Log-odds per unit of sanctions pressure above its starting value."
     )
-    arsenal: Param = Field(
+    arsenal: LogOdds = Field(
         0.0, description="Log-odds per doubling of assembled warheads since the start."
     )
 
@@ -133,7 +139,7 @@ class Talks(Section):
 
     us_demand: LabelParam = Field(description=f"One of {', '.join(DEMANDS)}.")
     administration: LabelParam = Field(description="Who governs in Washington (a name).")
-    engagement: dict[str, NonNegative] = Field(
+    engagement: dict[str, Multiplier] = Field(
         description="Multiplier of the opening hazard for each administration."
     )
     open_rate: RatePerDemand = Field(
@@ -178,7 +184,7 @@ class Cheating(Section):
     fraction: Probability = Field(
         0.0, description="Share of their output that bound but uninspected facilities keep."
     )
-    detection_rate: Rate = Field(
+    detection_rate: Hazard = Field(
         0.0, description="Yearly hazard that inspectors detect cheating once present."
     )
 
@@ -186,7 +192,7 @@ class Cheating(Section):
 class Shock(Section):
     """A temporary rise of the freeze's breakdown hazard."""
 
-    factor: NonNegative = Field(1.0, description="Hazard multiplier.")
+    factor: Multiplier = Field(1.0, description="Hazard multiplier.")
     months: Months = Field(0.0, description="How long it lasts.")
 
 
@@ -212,7 +218,7 @@ class Deal(Section):
     shutdown_months: Months = Field(description="Months from the deal until covered sites stop.")
     inspectors_months: Months = Field(description="Months from the deal until inspectors arrive.")
     relief: Probability = Field(0.0, description="Sanctions pressure removed when it is signed.")
-    breakdown_rate: Rate = Field(description="Yearly hazard that a freeze in force collapses.")
+    breakdown_rate: Hazard = Field(description="Yearly hazard that a freeze in force collapses.")
     restart_months: Months = Field(description="Months for frozen facilities to restart.")
     cheating: Cheating = Cheating()
     shocks: Shocks = Shocks()
@@ -250,8 +256,8 @@ class Sanctions(Section):
 
     initial: Probability
     per_resolution: Probability = Field(description="Pressure added by a new resolution.")
-    decay_per_year: Rate = Field(description="Exponential erosion rate of pressure per year.")
-    evasion: NonNegative = Field(
+    decay_per_year: Hazard = Field(description="Exponential erosion rate of pressure per year.")
+    evasion: Multiplier = Field(
         0.0, description="Evasion help: erosion runs at decay x (1 + evasion)."
     )
 
@@ -275,7 +281,7 @@ class Trigger(Section):
 
     metric: Literal[TRIGGER_METRICS]  # type: ignore[valid-type]
     op: Literal[">", ">=", "<", "<=", "==", "!="]
-    value: float
+    value: Real
 
 
 class CalendarEntry(Section):
@@ -315,14 +321,16 @@ class CalendarEntry(Section):
 
 
 class RunDefaults(Section):
-    replications: int = Field(1000, ge=1, description="Default replications for `sim run`.")
-    seed: int = Field(0, ge=0, description="Default seed.")
+    replications: int = Field(
+        1000, ge=1, le=1_000_000_000, description="Default replications for `sim run`."
+    )
+    seed: int = Field(0, ge=0, lt=2**64, description="Default seed.")
 
 
 class Scenario(Section):
     """A scenario file, resolved (after `extends` and overrides) and validated."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Used for the results folder.")
+    name: Name = Field(description="Used for the results folder.")
     title: str | None = None
     description: str | None = None
     extends: str | None = Field(None, description="A scenario file this one modifies.")
