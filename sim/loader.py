@@ -298,9 +298,7 @@ def parse_override(text: str, option: str = "--set") -> Override:
 
 
 def label(option: str, text: str) -> str:
-    """`--set PATH=VALUE` as shown in messages: control characters escaped, cut at 80."""
-    if control_character(text, key=True):
-        text = text.encode("unicode_escape").decode("ascii")
+    """`--set PATH=VALUE` as shown in messages, cut at 80 characters."""
     return f"{option} {text if len(text) <= 80 else text[:77] + '...'}"
 
 

@@ -25,6 +25,10 @@ from .schema import Scenario
 #: key path -> (file, line, column) of where the value was written.
 Origins = dict[tuple, tuple[str, int | None, int | None]]
 
+#: Pydantic error kinds whose message reads well followed by ", got <the value>".
+KINDS_WITH_INPUT = ("float_", "int_", "bool_", "string_", "literal_", "dict_", "finite", "less")
+KINDS_WITH_INPUT += ("greater", "list_", "tuple_", "too_")
+
 _PARAMETER_FORMS = (
     "write a number, {value: x}, {uniform: [low, high]}, {triangular: [low, mode, high]}, "
     "{normal: [mean, sd]}, {lognormal: [median, sigma]}, {beta: [a, b]} or {choice: [...]}"
@@ -56,6 +60,9 @@ def problems_of(errors: list[dict], data: dict, origins: Origins, file: str) -> 
             hint = did_you_mean(key, allowed or [])
             if hint is None and allowed:
                 hint = "expected one of: " + ", ".join(allowed)
+        elif kind == "missing" and isinstance(loc[-1], int):
+            message = f"too few values: item {loc[-1] + 1} is missing"
+            loc = loc[:-1]
         elif kind == "missing":
             message = f"missing required key {loc[-1]!r}"
             hint = _field_help(loc)
@@ -63,7 +70,7 @@ def problems_of(errors: list[dict], data: dict, origins: Origins, file: str) -> 
                 hint = f"add a `{loc[0]}:` section" + (f" ({hint})" if hint else "")
         elif kind == "parameter":
             message, hint = _parameter_problem(err.get("input"))
-        elif kind.startswith(("float_", "int_", "bool_", "string_", "literal_", "dict_", "finite")):
+        elif kind.startswith(KINDS_WITH_INPUT):
             message = (
                 f"{message.replace('Input should be', 'expected')}, got {short(err.get('input'))}"
             )

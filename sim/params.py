@@ -196,7 +196,8 @@ Multiplier = Annotated[Param, bounded(0.0, math.inf, "a multiplier", plausible=(
 Months = Annotated[
     Param, bounded(0.0, math.inf, "a delay", plausible=(0.0, 1200.0), unit=" months")
 ]
-Growth = Annotated[Param, bounded(-0.9, 10.0, "a yearly growth")]
+Growth = Annotated[Param, bounded(-0.9, 1.0, "a yearly growth")]
+"""At most doubling each year: over 50 years that is 2**50, still a finite figure."""
 LogOdds = Annotated[
     Param, bounded(-math.inf, math.inf, "a log-odds effect", plausible=(-100.0, 100.0))
 ]

@@ -64,9 +64,10 @@ class SweepFile(BaseModel):
 
 
 def is_sweep_file(path: Path) -> bool:
-    """A sweep file is a YAML mapping with a `scenario:` key (scenario files never have one)."""
+    """A sweep file is a YAML mapping with a `scenario:`, `product:` or `zip:` key
+    (scenario files never have one)."""
     data, _ = read_yaml(path)
-    return isinstance(data, dict) and "scenario" in data
+    return isinstance(data, dict) and any(k in data for k in ("scenario", "product", "zip"))
 
 
 def read_sweep_file(path: Path) -> SweepSpec:
@@ -139,6 +140,8 @@ def _at(marks: Marks, key: tuple, file: str) -> Where:
 def _file_problem(err: dict, marks: Marks, file: str) -> Problem:
     loc = tuple(err["loc"])
     where = _at(marks, loc, file) if loc in marks else _at(marks, loc[:-1], file)
+    if where.line is None:  # nothing more precise: the top of the file
+        where = Where(file, 1)
     path = ".".join(map(str, loc)) or None
     kind = err["type"]
     if kind == "extra_forbidden":

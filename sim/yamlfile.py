@@ -30,7 +30,7 @@ from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
-from .errors import Problem, ScenarioError
+from .errors import CONTROL, Problem, ScenarioError
 
 try:  # libyaml's parser gives the same events several times faster than PyYAML's
     from yaml._yaml import CParser as _FastParser
@@ -52,9 +52,6 @@ MAX_DIGITS = 40
 _STANDARD_TAG = "tag:yaml.org,2002:"
 _FLOAT_TAG = _STANDARD_TAG + "float"
 _INT_TAG = _STANDARD_TAG + "int"
-#: Control characters: C0 except tab and newline, DEL, C1, line/paragraph separators,
-#: and the bidirectional overrides that make text display other than it reads.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 #: In keys (names of facilities, paths) tabs and newlines are refused too.
 _KEY_CONTROL = re.compile("[\t\n]")
 #: What a YAML stream may not hold at all (YAML 1.1, 5.1), surrogates included.
@@ -155,7 +152,7 @@ def control_character(text: str, *, key: bool = False) -> str | None:
     Text may hold newlines and tabs (not in keys); nothing else invisible, so
     nothing a terminal or a report would interpret reaches one.
     """
-    m = _CONTROL.search(text) or (_KEY_CONTROL.search(text) if key else None)
+    m = CONTROL.search(text) or (_KEY_CONTROL.search(text) if key else None)
     if m is None:
         return None
     char = m[0]
