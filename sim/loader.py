@@ -25,19 +25,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .distributions import DISTRIBUTIONS, JUDGMENT
+from .crosschecks import YAML_SUFFIXES, check_calendar, check_sources
+from .distributions import DISTRIBUTIONS
 from .errors import Problem, ScenarioError
-from .facts import load_facts
-from .messages import Origins, did_you_mean, get, problems_of, where
-from .schema import NOT_SETTABLE_PREFIXES, Scenario, leaves
+from .messages import Origins, problems_of, where
+from .schema import Scenario
 from .yamlfile import MAX_DEPTH, control_character, parse_yaml, read_yaml
 
 #: Most scenario files in one `extends` chain.
 MAX_EXTENDS = 32
 #: Most keys in the dotted path of one override.
 MAX_PATH_KEYS = 16
-#: What a file another file names (a parent, a facts file) must end with.
-YAML_SUFFIXES = (".yaml", ".yml")
 
 _NOT_INHERITED = ("name", "title", "description")
 _SCENARIO_KEYS = frozenset(Scenario.model_fields)
@@ -72,14 +70,14 @@ def load_scenario(
     """
     path = Path(path)
     changes = overrides_of(overrides)
-    data, origins, parents = _read_chain(path)
+    data, origins, chain = _read_chain(path)
     for change in changes:
         _apply(data, origins, change)
     data.setdefault("name", name_of(path))
     try:
         return _validate(data, origins, str(path), require_sources=require_sources)
     except ScenarioError as exc:
-        raise ScenarioError(_blame_changes(exc.problems, origins, parents)) from None
+        raise ScenarioError(_blame_changes(exc.problems, origins, chain)) from None
 
 
 def scenario_from_dict(
@@ -114,9 +112,9 @@ def name_of(path: Path) -> str:
 # --------------------------------------------------------------------------- reading
 
 
-def _read_chain(path: Path) -> tuple[dict, Origins, set[str]]:
+def _read_chain(path: Path) -> tuple[dict, Origins, list[str]]:
     """Read a file and the files it extends, then merge them from the root down;
-    return the data, its origins and the names of the parent files."""
+    return the data, its origins and the files read (the given one first)."""
     files: list[tuple[dict, Origins]] = []
     seen: list[str] = []
     chain: list[Path] = []
@@ -142,7 +140,6 @@ def _read_chain(path: Path) -> tuple[dict, Origins, set[str]]:
                 **at,
             )
         current, named_at = parent, at
-    parents = {str(f) for f in chain[1:]}
     data, origins = files.pop()
     while files:
         child, child_origins = files.pop()
@@ -150,7 +147,7 @@ def _read_chain(path: Path) -> tuple[dict, Origins, set[str]]:
             data.pop(key, None)
         data = _merge(data, child)
         origins = _merged_origins(data, origins, child_origins)
-    return data, origins, parents
+    return data, origins, [str(f) for f in chain]
 
 
 def _read_one(path: Path, named_at: dict | None):
@@ -244,8 +241,8 @@ def _merged_origins(merged: dict, base: Origins, over: Origins) -> Origins:
 
 
 #: A problem reported at one key that a change to another key can cause (the horizon
-#: moved by a child's `start`, an administration's multiplier deleted): when the key is
-#: in a parent file and the other was changed by a child or an override, look there.
+#: moved by a child's `start`, an administration's multiplier deleted): when the other
+#: key was written later (in a child of the key's file, or by an override), look there.
 _CAUSES = {
     "outside the horizon": (("start",), ("horizon_years",)),
     "has no engagement multiplier": (("talks", "engagement"),),
@@ -253,17 +250,23 @@ _CAUSES = {
 }
 
 
-def _blame_changes(problems: list[Problem], origins: Origins, parents: set[str]) -> list:
+def _blame_changes(problems: list[Problem], origins: Origins, chain: list[str]) -> list:
+    def recency(file: str | None) -> int:  # overrides, then the given file, then its parents
+        return -chain.index(file) if file in chain else 1
+
     out = []
     for p in problems:
         causes = [keys for phrase, keys in _CAUSES.items() if phrase in p.message]
-        if p.file in parents and causes:
-            changed = [
-                origin
-                for key, origin in origins.items()
-                if origin[0] not in parents and any(key[: len(c)] == c for c in causes[0])
-            ]
-            if changed:
+        if causes:
+            changed = sorted(
+                (
+                    origin
+                    for key, origin in origins.items()
+                    if any(key[: len(c)] == c for c in causes[0])
+                ),
+                key=lambda origin: -recency(origin[0]),
+            )
+            if changed and recency(changed[0][0]) > recency(p.file):
                 file, line, column = changed[0]
                 hint = f"{p.path} is written at {p.location()}; this change makes it wrong"
                 p = replace(p, file=file, line=line, column=column, hint=hint)
@@ -362,8 +365,8 @@ def _validate(data: dict, origins: Origins, file: str, *, require_sources: bool 
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(problems_of(exc.errors(), data, origins, file)) from None
-    problems = _check_calendar(scenario, data, origins, file)
-    facts, fact_problems = _check_sources(scenario, origins, file, require_sources)
+    problems = check_calendar(scenario, data, origins, file)
+    facts, fact_problems = check_sources(scenario, data, origins, file, require_sources)
     problems += fact_problems
     if problems:
         raise ScenarioError(problems)
@@ -404,127 +407,3 @@ def _shape(data: dict, origins: Origins, file: str) -> list[Problem]:
             elif isinstance(value, dict | list):
                 stack.append((here, value))
     return problems
-
-
-def _check_calendar(scenario: Scenario, data: dict, origins: Origins, file: str) -> list[Problem]:
-    problems = []
-    params = leaves(scenario)
-    settable = [p for p in params if not p.startswith(NOT_SETTABLE_PREFIXES)]
-    for key, entry in scenario.calendar.items():
-        for target in entry.set:
-            loc = ("calendar", key, "set", target)
-            at = where(loc, origins, file)
-            if target not in params:
-                problems.append(
-                    Problem(
-                        f"{target[:60]!r} is not a parameter of this scenario",
-                        path=".".join(loc),
-                        hint=did_you_mean(target, settable)
-                        or "use the dotted path of a parameter, e.g. talks.us_demand",
-                        **at,
-                    )
-                )
-                continue
-            if target.startswith(NOT_SETTABLE_PREFIXES):
-                problems.append(
-                    Problem(
-                        f"{target} is fixed for the whole run and cannot be changed by an event",
-                        path=".".join(loc),
-                        hint="set it at the top of the scenario instead",
-                        **at,
-                    )
-                )
-                continue
-            for problem in _try_setting(data, target, get(data, loc), file):
-                problems.append(
-                    Problem(
-                        f"setting {target} here: {problem.message}",
-                        path=".".join(loc),
-                        hint=problem.hint,
-                        **at,
-                    )
-                )
-    return problems
-
-
-def _try_setting(data: dict, target: str, value: Any, file: str) -> list[Problem]:
-    """Problems of the target's section with the value set (only the section is validated,
-    and only the mappings on the path are copied, so many entries stay cheap)."""
-    section, _, rest = target.partition(".")
-    trial = dict(data[section]) if isinstance(data.get(section), dict) else {}
-    node = trial
-    for k in rest.split(".")[:-1]:
-        node[k] = dict(node[k]) if isinstance(node.get(k), dict) else {}
-        node = node[k]
-    node[rest.split(".")[-1]] = value
-    try:
-        Scenario.model_fields[section].annotation.model_validate(trial)
-    except ValidationError as exc:
-        errors = [{**e, "loc": (section, *e["loc"])} for e in exc.errors()]
-        return problems_of(errors, {section: trial}, {}, file)
-    return []
-
-
-def _check_sources(scenario: Scenario, origins: Origins, file: str, require: bool):
-    cited: list[tuple[tuple, str]] = []
-    problems: list[Problem] = []
-    for path, spec in leaves(scenario).items():
-        loc = tuple(path.split("."))
-        ids = spec.sources()
-        if require and not ids and not isinstance(spec.ppf(0.5), str):
-            problems.append(
-                Problem(
-                    "no source: cite a fact id or say `source: judgment`",
-                    path=path,
-                    hint=f"write {{value: {spec.describe()}, source: ...}} or add source: "
-                    "to the distribution",
-                    **where(loc, origins, file),
-                )
-            )
-        cited += [((*loc, "source"), i) for i in ids]
-    for key, entry in scenario.calendar.items():
-        ids = [entry.source] if isinstance(entry.source, str) else list(entry.source or [])
-        cited += [(("calendar", key, "source"), i) for i in ids]
-    needed = [(loc, i) for loc, i in cited if i != JUDGMENT]
-    facts: dict = {}
-    if not needed:
-        return facts, problems
-    if scenario.facts is None:
-        loc, fact_id = needed[0]
-        problems.append(
-            Problem(
-                f"cites fact {fact_id[:60]!r} but the scenario names no facts file",
-                path=".".join(loc[:-1]),
-                hint="add `facts: ../seeds/facts.yaml` (relative to the scenario file)",
-                **where(loc, origins, file),
-            )
-        )
-        return facts, problems
-    facts_path = Path(scenario.facts)
-    at = where(("facts",), origins, file)
-    if facts_path.suffix.lower() not in YAML_SUFFIXES or not os.path.lexists(facts_path):
-        missing = "is not a .yaml file" if os.path.lexists(facts_path) else "does not exist"
-        problems.append(
-            Problem(
-                f"facts file {scenario.facts} {missing}",
-                path="facts",
-                hint="the path is relative to the scenario file that names it",
-                **at,
-            )
-        )
-        return facts, problems
-    known = load_facts(facts_path)
-    for loc, fact_id in needed:
-        if fact_id in known:
-            facts[fact_id] = known[fact_id]
-        else:
-            problems.append(
-                Problem(
-                    f"unknown fact id {fact_id[:60]!r}",
-                    path=".".join(map(str, loc[:-1])),
-                    hint=did_you_mean(fact_id, list(known))
-                    or f"add it to {facts_path.name} or write `source: judgment`",
-                    **where(loc, origins, file),
-                )
-            )
-    return facts, problems

@@ -192,6 +192,8 @@ Production = Annotated[
 Amount = Annotated[
     Param, bounded(0.0, math.inf, "an amount of weapons", plausible=(0.0, 100_000.0))
 ]
+NonNegative = Annotated[Param, bounded(0.0, math.inf, "this value")]
+"""Any value at least 0 (within the general limit of 1e9)."""
 Multiplier = Annotated[Param, bounded(0.0, math.inf, "a multiplier", plausible=(0.0, 1000.0))]
 Months = Annotated[
     Param, bounded(0.0, math.inf, "a delay", plausible=(0.0, 1200.0), unit=" months")

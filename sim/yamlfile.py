@@ -272,17 +272,24 @@ def parse_yaml(text: str, file: str = "<input>") -> tuple[Any, Marks]:
 
 
 def _unreadable(text: str, position: int, file: str) -> ScenarioError:
-    before = text[:position]
-    line = before.count("\n") + 1
-    column = position - (before.rfind("\n") + 1) + 1
     what = control_character(text[position]) or f"U+{ord(text[position]):04X}"
-    return ScenarioError.single(
+    return _refused_at(
+        text,
+        position,
+        file,
         f"contains the character {what}, which a YAML file cannot hold",
-        file=file,
-        line=line,
-        column=column,
-        hint="is this a text file? remove the character, or write it as an escape in quotes",
+        "is this a text file? remove the character, or write it as an escape in quotes",
     )
+
+
+def _refused_at(
+    text: str | bytes, position: int, file: str, message: str, hint: str
+) -> ScenarioError:
+    """A problem at a position of text (or of bytes, columns counted in bytes)."""
+    newline = "\n" if isinstance(text, str) else b"\n"
+    before = text[:position]
+    line, column = before.count(newline) + 1, position - (before.rfind(newline) + 1) + 1
+    return ScenarioError.single(message, file=file, line=line, column=column, hint=hint)
 
 
 def read_text(path: Path, what: str = "file") -> str:
@@ -321,16 +328,8 @@ def read_text(path: Path, what: str = "file") -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise ScenarioError.single(
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-            file=file,
-            line=line,
-            column=column,
-            hint="save the file as UTF-8",
-        ) from None
+        message = f"not UTF-8 text (byte 0x{raw[exc.start]:02x})"
+        raise _refused_at(raw, exc.start, file, message, "save the file as UTF-8") from None
 
 
 def _reason(exc: Exception) -> str:

@@ -149,7 +149,20 @@ def mutate(data, path: tuple, op: str, value, key) -> object:
     return data
 
 
+SWEEP = {
+    "scenario": "stalled.yaml",
+    "name": "production",
+    "design": "grid",
+    "reps": 20,
+    "seed": 7,
+    "set": {"horizon_years": 10},
+    "product": {"arsenal.production_rate": [6, 12, 18], "arsenal.growth": "0:0.1:3"},
+    "zip": [{"arsenal.initial_material": [60, 90], "arsenal.initial_warheads": [35, 50]}],
+    "metrics": ["final_material", "final_warheads"],
+}
+#: The shipped scenarios, and a sweep file (as "sweep"), as data to mutate.
 BASES = {p.name: yaml.safe_load(p.read_text()) for p in sorted(SCENARIOS.glob("*.yaml"))}
+BASES["sweep"] = SWEEP
 PATHS = [(name, path) for name, data in BASES.items() for path in key_paths(data)]
 TEXTS = {p.name: p.read_bytes() for p in sorted(SCENARIOS.glob("*.yaml"))}
 SNIPPETS = st.sampled_from(
@@ -196,14 +209,15 @@ SNIPPETS = st.sampled_from(
     value=HOSTILE_VALUES,
     key=KEYS | TEXT,
 )
-def test_mutated_scenarios_load_or_are_refused_with_a_location(work, target, op, value, key):
+def test_mutated_files_load_or_are_refused_with_a_location(work, target, op, value, key):
     name, path = target
-    case = work / "case.yaml"
+    case = work / ("case.sweep.yaml" if name == "sweep" else "case.yaml")
     case.write_text(yaml.safe_dump(mutate(BASES[name], path, op, value, key)))
-    result = outcome(lambda: sim.load_scenario(case))
+    load = (lambda: plan_sweep(build_spec(case))) if name == "sweep" else None
+    result = outcome(load or (lambda: sim.load_scenario(case)))
     if isinstance(result, ScenarioError):
         assert_located(result, work)
-    else:
+    elif load is None:
         assert control_character(yaml.safe_dump(result.resolved, allow_unicode=True)) is None
 
 
@@ -282,39 +296,10 @@ def test_param_specs_plan_or_are_refused_naming_the_option(work, path, spec, des
         assert not any(p.file.startswith("--set") for p in result.problems)
 
 
-SWEEP = {
-    "scenario": "stalled.yaml",
-    "name": "production",
-    "design": "grid",
-    "reps": 20,
-    "seed": 7,
-    "set": {"horizon_years": 10},
-    "product": {"arsenal.production_rate": [6, 12, 18], "arsenal.growth": "0:0.1:3"},
-    "zip": [{"arsenal.initial_material": [60, 90], "arsenal.initial_warheads": [35, 50]}],
-    "metrics": ["final_material", "final_warheads"],
-}
-SWEEP_PATHS = list(key_paths(SWEEP))
-
-
-@FAST
-@given(
-    path=st.sampled_from(SWEEP_PATHS),
-    op=st.sampled_from(["set", "delete", "add"]),
-    value=HOSTILE_VALUES,
-    key=KEYS | TEXT,
-)
-def test_mutated_sweep_files_plan_or_are_refused_with_a_location(work, path, op, value, key):
-    case = work / "case.sweep.yaml"
-    case.write_text(yaml.safe_dump(mutate(SWEEP, path, op, value, key)))
-    result = outcome(lambda: plan_sweep(build_spec(case)))
-    if isinstance(result, ScenarioError):
-        assert_located(result, work)
-
-
 @settings(FAST, max_examples=12)
 @given(
     target=st.sampled_from(
-        [(n, p) for n, p in PATHS if p[0] in ("arsenal", "talks", "deal", "provocations")]
+        [(n, p) for n, p in PATHS if n != "sweep" and p[0] in ("arsenal", "talks", "deal")]
     ),
     value=NUMBERS | st.fixed_dictionaries({"uniform": st.tuples(NUMBERS, NUMBERS)}),
 )
@@ -432,3 +417,61 @@ def test_a_plausible_but_extreme_scenario_runs_from_the_command_line(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert [p.name for p in out.iterdir()] == ["freeze"]
     assert not any((tmp_path / "cwd").iterdir())
+
+
+# --------------------------------------------------------------------------- sweeps, plainly
+
+
+def sweep_problem(work: Path, text: str | None = None, params=(), **options):
+    source = work / "stalled.yaml"
+    if text is not None:
+        source = work / "plain.sweep.yaml"
+        source.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        plan_sweep(build_spec(source, list(params), **options))
+    return err.value.problems[0]
+
+
+def test_a_sweep_files_set_is_located_in_the_sweep_file(work):
+    text = "scenario: stalled.yaml\nset:\n  start: 2026-02-30\nproduct:\n  deal.relief: [0, 1]\n"
+    p = sweep_problem(work, text)
+    assert (Path(p.file).name, p.line) == ("plain.sweep.yaml", 3)
+    assert "day 30 does not exist in 2026-02" in p.message
+
+
+def test_param_problems_name_param_not_set(work):
+    p = sweep_problem(work, params=["talks.initial_trust=0.5,1.5"])
+    assert p.file == "--param" and "at point 1 (talks.initial_trust=1.5)" in p.message
+    p = sweep_problem(work, params=["arsenal.production_rate=6,inf"])
+    assert p.file == "--param" and "expected a number or a distribution, got 'inf'" in p.message
+    p = sweep_problem(work, params=["arsenal.production_rate=0:1e300"], design="lhs")
+    assert p.file == "--param" and "1e+300 is beyond any plausible value" in p.message
+    p = sweep_problem(work, params=["arsenal.production_rate=0:1:1000000000"])
+    assert "1,000,000,000 values; at most 10,000" in p.message
+
+
+def test_a_sweep_file_point_is_located_at_its_line(work):
+    text = "scenario: stalled.yaml\nproduct:\n  talks.initial_trust: [0.5, 1.5]\n"
+    p = sweep_problem(work, text)
+    assert (Path(p.file).name, p.line) == ("plain.sweep.yaml", 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("name: ..\n", 2, "'..' is not a safe folder name"),
+        ("name: .hidden\n", 2, "'.hidden' is not a safe folder name"),
+        ("reps: 1000000000000\n", 2, "less than or equal to 1000000000"),
+    ],
+)
+def test_sweep_file_settings_are_bounded(work, text, line, message):
+    full = "scenario: stalled.yaml\n" + text + "product:\n  deal.relief: [0, 1]\n"
+    p = sweep_problem(work, full)
+    assert p.line == line and message in p.message
+
+
+def test_a_sweep_file_names_a_yaml_scenario_and_a_safe_name(work):
+    p = sweep_problem(work, "scenario: /etc/passwd\nproduct:\n  deal.relief: [0, 1]\n")
+    assert p.line == 1 and "must be a .yaml or .yml file" in p.message
+    p = sweep_problem(work, params=["deal.relief=0,1"], name="../../x")
+    assert p.file == "--name" and "not a safe folder name" in p.message
