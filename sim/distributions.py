@@ -19,6 +19,7 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,6 +32,25 @@ if TYPE_CHECKING:  # numpy is imported where arrays are drawn, so `sim validate`
 
 JUDGMENT = "judgment"
 _STD = NormalDist()
+#: No number in a scenario is larger than this: beyond it a value is a typo or an attack.
+LIMIT = 1e9
+
+
+def check_number(value: Any) -> Any:
+    """A number must be finite and within ±LIMIT (names pass through unchanged)."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value}")
+        if abs(value) > LIMIT:
+            raise ValueError(
+                f"{value:g} is beyond any plausible value (numbers here are within ±{LIMIT:g})"
+            )
+    return value
+
+
+#: A finite, plausible number: `.inf`, `.nan` and 1e300 are refused with a clear message.
+Real = Annotated[float, AfterValidator(check_number)]
+RealOrName = Annotated[float | str, AfterValidator(check_number)]
 
 Source = Annotated[
     str | list[str] | None,
@@ -58,6 +78,16 @@ class _Spec(BaseModel):
     def support(self) -> tuple[float, float]:
         raise NotImplementedError
 
+    def reach(self) -> tuple[float, float]:
+        """The least and the greatest value a draw can take (finite even where the
+        support is not: `ppf` keeps its uniform inside (0, 1))."""
+        lo, hi = self.support()
+        if math.isinf(lo):
+            lo = self.ppf(0.0)
+        if math.isinf(hi):
+            hi = self.ppf(1.0)
+        return lo, hi
+
     def ppf(self, u: float) -> Any:
         """The value at cumulative probability u in (0, 1)."""
         raise NotImplementedError
@@ -84,7 +114,7 @@ class Fixed(_Spec):
     """A single value with its provenance: `{value: 0.12, source: judgment}`."""
 
     kind: ClassVar[str] = "value"
-    value: float | str
+    value: RealOrName
 
     @property
     def random(self) -> bool:
@@ -110,7 +140,7 @@ class Uniform(_Spec):
     """`{uniform: [low, high]}`."""
 
     kind: ClassVar[str] = "uniform"
-    uniform: tuple[float, float]
+    uniform: tuple[Real, Real]
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -145,7 +175,7 @@ class Triangular(_Spec):
     """`{triangular: [low, mode, high]}`."""
 
     kind: ClassVar[str] = "triangular"
-    triangular: tuple[float, float, float]
+    triangular: tuple[Real, Real, Real]
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -194,10 +224,10 @@ class Triangular(_Spec):
 
 class NormalArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    mean: float
-    sd: float = Field(gt=0)
-    low: float | None = Field(None, description="Truncate below (optional).")
-    high: float | None = Field(None, description="Truncate above (optional).")
+    mean: Real
+    sd: Real = Field(gt=0)
+    low: Real | None = Field(None, description="Truncate below (optional).")
+    high: Real | None = Field(None, description="Truncate above (optional).")
 
 
 class Normal(_Spec):
@@ -220,6 +250,8 @@ class Normal(_Spec):
     @model_validator(mode="after")
     def _order(self) -> Normal:
         n = self.normal
+        if n.sd < 1e-9:
+            raise ValueError(f"normal: sd ({n.sd:g}) is below 1e-9; give a fixed value instead")
         if n.low is not None and n.high is not None and n.low > n.high:
             raise ValueError(f"normal: low ({n.low:g}) is greater than high ({n.high:g})")
         a, b = self._cdf_bounds()
@@ -279,8 +311,10 @@ class Normal(_Spec):
 
 class LogNormalArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    median: float = Field(gt=0, description="The median (exp of the log-mean).")
-    sigma: float = Field(gt=0, description="Standard deviation of the logarithm.")
+    median: Real = Field(gt=0, description="The median (exp of the log-mean).")
+    sigma: float = Field(
+        gt=0, le=10, description="Standard deviation of the logarithm (at most 10)."
+    )
 
 
 class LogNormal(_Spec):
@@ -320,10 +354,10 @@ class LogNormal(_Spec):
 
 class BetaArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    a: float = Field(gt=0)
-    b: float = Field(gt=0)
-    low: float = Field(0.0, description="Scale the beta to [low, high].")
-    high: float = 1.0
+    a: float = Field(ge=0.01, le=10_000, description="Shape a, 0.01 to 10,000.")
+    b: float = Field(ge=0.01, le=10_000, description="Shape b, 0.01 to 10,000.")
+    low: Real = Field(0.0, description="Scale the beta to [low, high].")
+    high: Real = 1.0
 
 
 class Beta(_Spec):
@@ -374,8 +408,8 @@ class Beta(_Spec):
 
 class ChoiceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    values: list[float | str] = Field(min_length=1)
-    weights: list[float] | None = None
+    values: list[RealOrName] = Field(min_length=1)
+    weights: list[Real] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> ChoiceArgs:

@@ -7,7 +7,28 @@ can fix without reading Python. Everything that checks input raises
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+#: Characters a terminal or a report could interpret: C0 controls but tab and newline,
+#: DEL, C1, line/paragraph separators and bidirectional overrides.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, *, cut: bool = True) -> str:
+    """`text` as a message may show it: every control character (tabs and newlines too)
+    written as an escape, so quoted input cannot drive the terminal it is printed on;
+    with `cut`, any run of more than 80 characters without a space cut to 60 and the
+    whole to 1,000, so a message quoting a huge value stays readable."""
+    text = re.sub(
+        r"[\t\n]|" + CONTROL.pattern,
+        lambda m: m[0].encode("unicode_escape").decode("ascii"),
+        text,
+    )
+    if not cut:
+        return text
+    text = re.sub(r"\S{81,}", lambda m: m[0][:60] + "...", text)
+    return text if len(text) <= 1000 else text[:997] + "..."
 
 
 @dataclass(frozen=True)
@@ -22,7 +43,7 @@ class Problem:
     hint: str | None = None
 
     def location(self) -> str:
-        parts = [self.file or "<input>"]
+        parts = [printable(self.file or "<input>", cut=False)]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column is not None:
@@ -30,10 +51,10 @@ class Problem:
         return ":".join(parts)
 
     def __str__(self) -> str:
-        key = f"{self.path}: " if self.path else ""
-        text = f"{self.location()}: {key}{self.message}"
+        key = f"{printable(self.path)}: " if self.path else ""
+        text = f"{self.location()}: {key}{printable(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
 
 

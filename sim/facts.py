@@ -32,8 +32,18 @@ class FactsFile(BaseModel):
 
 
 def load_facts(path: Path) -> dict[str, Fact]:
-    """Read and validate a facts file."""
+    """Read and validate a facts file.
+
+    A file that is not one (no `facts:` mapping at the top) is refused without
+    quoting any of it: a scenario may name any file as its facts file.
+    """
     data, marks = read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("facts"), dict):
+        raise ScenarioError.single(
+            "not a facts file: it has no `facts:` mapping at the top",
+            file=str(path),
+            hint="a facts file maps fact ids to statement, figure, date and source",
+        )
     try:
         return FactsFile.model_validate(data).facts
     except ValidationError as exc:

@@ -35,6 +35,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .errors import ScenarioError
+from .params import name_problem
 
 TMP, SPOOL = ".tmp-", ".sim-spool-"
 _HOST = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname()) or "localhost"
@@ -65,20 +66,9 @@ def owner_tag(prefix: str) -> str:
 
 def check_name(name: str, what: str, file: str | None = None) -> str:
     """Refuse a name that is not one plain folder name (`..`, `a/b`, `/abs`, `.hidden`)."""
-    bad = (
-        not isinstance(name, str)
-        or not name
-        or name in {".", ".."}
-        or name.startswith(".")
-        or any(c in name for c in "/\\\0")
-        or len(name.encode("utf-8", "surrogateescape")) > 200
-    )
-    if bad:
-        raise ScenarioError.single(
-            f"{what} {name!r} is not a plain folder name: results must stay inside --out",
-            file=file,
-            hint="use letters, digits, '_', '-' and '.', not starting with '.', without '/'",
-        )
+    problem = name_problem(name, longest=200)
+    if problem:
+        raise ScenarioError.single(f"{what} {problem}; results must stay inside --out", file=file)
     return name
 
 

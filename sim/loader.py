@@ -1,163 +1,308 @@
-"""Loading a scenario: read YAML, follow `extends`, apply `--set` overrides, validate once.
+"""Loading a scenario: read YAML, follow `extends`, apply overrides, validate once.
 
-The result is a frozen `Scenario`. Every problem found on the way becomes a
-`Problem` naming the file and line where the offending key was written (or the
-`--set` that introduced it), the key path, what was expected, and a hint; all
-problems are reported together.
+The result is a frozen `Scenario` whose `resolved` data is exactly what was
+validated and what runs. Every problem found on the way becomes a `Problem`
+naming the file and line where the offending value was written (the child
+file that overrides a parent's value, not the parent; the `--set` or `--param`
+that introduced it), the key path, what was expected, and a hint; all problems
+are reported together.
+
+Reading is bounded: at most `MAX_EXTENDS` files extend one another (read in a
+loop, not by recursion), each file is read by `yamlfile` (size, aliases and
+nesting bounded), a parent must be a `.yaml` scenario file (a file that is not
+one is refused without quoting it), and merging is linear in the size of the
+files.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
+import os
 import re
-import types
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any
 
-from pydantic import BaseModel, Discriminator, ValidationError
+from pydantic import ValidationError
 
-from .distributions import DISTRIBUTIONS, JUDGMENT
+from .crosschecks import YAML_SUFFIXES, check_calendar, check_sources
+from .distributions import DISTRIBUTIONS
 from .errors import Problem, ScenarioError
-from .facts import load_facts
-from .schema import NOT_SETTABLE_PREFIXES, Scenario, leaves
-from .yamlfile import parse_yaml, read_yaml
+from .messages import Origins, problems_of, where
+from .schema import Scenario
+from .yamlfile import MAX_DEPTH, control_character, parse_yaml, read_yaml
 
-#: key path -> (file, line, column) of where the value was written.
-Origins = dict[tuple, tuple[str, int | None, int | None]]
+#: Most scenario files in one `extends` chain.
+MAX_EXTENDS = 32
+#: Most keys in the dotted path of one override.
+MAX_PATH_KEYS = 16
 
 _NOT_INHERITED = ("name", "title", "description")
+_SCENARIO_KEYS = frozenset(Scenario.model_fields)
+
+
+@dataclass(frozen=True)
+class Override:
+    """One change `path=value` to a loaded scenario, and where it was written.
+
+    `file` is what messages name: `--set talks.rounds_per_year=3`, `--param`,
+    or a sweep file (with its line).
+    """
+
+    path: str
+    value: Any
+    file: str = "--set"
+    line: int | None = None
+    column: int | None = None
 
 
 def load_scenario(
     path: str | Path,
-    overrides: list[str] | dict[str, Any] | None = None,
+    overrides: list[str | Override] | dict[str, Any] | None = None,
     *,
     require_sources: bool = False,
 ) -> Scenario:
     """Load, resolve and validate a scenario file.
 
-    `overrides` are `dotted.path=value` strings (values parsed as YAML) or a
-    mapping of dotted paths to values. With `require_sources`, every numeric
-    parameter must cite a fact or say `source: judgment`.
+    `overrides` are `dotted.path=value` strings (values parsed as YAML),
+    `Override`s, or a mapping of dotted paths to values. With `require_sources`,
+    every numeric parameter must cite a fact or say `source: judgment`.
     """
     path = Path(path)
-    data, origins = _read_chain(path, [])
-    for key, value in _override_items(overrides):
-        _apply_override(data, origins, key, value)
-    data.setdefault("name", re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem))
-    return _validate(data, origins, str(path), require_sources=require_sources)
+    changes = overrides_of(overrides)
+    data, origins, chain = _read_chain(path)
+    for change in changes:
+        _apply(data, origins, change)
+    data.setdefault("name", name_of(path))
+    try:
+        return _validate(data, origins, str(path), require_sources=require_sources)
+    except ScenarioError as exc:
+        raise ScenarioError(_blame_changes(exc.problems, origins, chain)) from None
 
 
 def scenario_from_dict(
     data: dict, *, label: str = "<dict>", base_dir: str | Path = "."
 ) -> Scenario:
     """Validate a scenario given as a mapping (for notebooks and tests)."""
+    if not isinstance(data, dict):
+        raise ScenarioError.single("a scenario must be a mapping of sections", file=label)
+    problems = _shape(data, {}, label)
+    if problems:
+        raise ScenarioError(problems)
+    if data.get("extends") is not None:
+        raise ScenarioError.single(
+            "only a scenario file can extend another",
+            file=label,
+            path="extends",
+            hint="load the file with sim.load_scenario, or merge the data yourself",
+        )
     data = copy.deepcopy(data)
     if isinstance(data.get("facts"), str):
-        data["facts"] = str((Path(base_dir) / data["facts"]).resolve())
+        data["facts"] = os.path.realpath(os.path.join(base_dir, data["facts"]))
     data.setdefault("name", "scenario")
     return _validate(data, {}, label)
+
+
+def name_of(path: Path) -> str:
+    """A safe folder name from a file's stem: `../x y.yaml` -> `x_y`, `.yaml` -> `_yaml`."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)[:100]
+    return re.sub(r"^[.-]", "_", name) or "scenario"
 
 
 # --------------------------------------------------------------------------- reading
 
 
-def _read_chain(path: Path, stack: list[Path]) -> tuple[dict, Origins]:
-    resolved = path.resolve()
-    data, marks = read_yaml(path)
+def _read_chain(path: Path) -> tuple[dict, Origins, list[str]]:
+    """Read a file and the files it extends, then merge them from the root down;
+    return the data, its origins and the files read (the given one first)."""
+    files: list[tuple[dict, Origins]] = []
+    seen: list[str] = []
+    chain: list[Path] = []
+    current, named_at = path, None
+    while True:
+        data, origins, parent, at = _read_one(current, named_at)
+        chain.append(current)
+        seen.append(os.path.realpath(current))
+        files.append((data, origins))
+        if parent is None:
+            break
+        if len(files) >= MAX_EXTENDS:
+            raise ScenarioError.single(
+                f"more than {MAX_EXTENDS} scenario files extend one another",
+                hint="a chain this long is a mistake; extend a complete scenario instead",
+                **at,
+            )
+        if os.path.realpath(parent) in seen:
+            names = " -> ".join(Path(p).name for p in [*seen, os.path.realpath(parent)])
+            raise ScenarioError.single(
+                f"cycle: {names}",
+                hint="a scenario cannot extend itself, directly or through others",
+                **at,
+            )
+        current, named_at = parent, at
+    data, origins = files.pop()
+    while files:
+        child, child_origins = files.pop()
+        for key in _NOT_INHERITED:
+            data.pop(key, None)
+        data = _merge(data, child)
+        origins = _merged_origins(data, origins, child_origins)
+    return data, origins, [str(f) for f in chain]
+
+
+def _read_one(path: Path, named_at: dict | None):
+    """One scenario file: its data (without `extends`), origins, and the parent it names."""
     file = str(path)
+    if named_at is not None:
+        if path.suffix.lower() not in YAML_SUFFIXES:
+            raise ScenarioError.single(
+                f"{path.name!r} is not a scenario file (.yaml or .yml)",
+                hint="a scenario extends another scenario file",
+                **named_at,
+            )
+        if not os.path.lexists(path):
+            raise ScenarioError.single(
+                f"{path.name!r} does not exist (looked for {path})",
+                hint="the path is relative to the file that extends it",
+                **named_at,
+            )
+    data, marks = read_yaml(path)
     if data is None:
         raise ScenarioError.single("the file is empty", file=file)
     if not isinstance(data, dict):
         raise ScenarioError.single(
             "a scenario must be a mapping of sections (arsenal:, talks:, ...)", file=file, line=1
         )
+    if not any(isinstance(k, str) and k in _SCENARIO_KEYS for k in data):
+        raise ScenarioError.single(  # its keys are not quoted: it may be any file at all
+            "not a scenario file: none of its top-level keys is a scenario key",
+            file=file,
+            hint="a scenario has start:, arsenal:, talks:, deal:, provocations:, council: "
+            "or extends: at the top",
+        )
     origins: Origins = {k: (file, line, col) for k, (line, col) in marks.items()}
     facts = data.get("facts")
     if isinstance(facts, str):
-        data["facts"] = str((path.parent / facts).resolve())
+        data["facts"] = os.path.realpath(os.path.join(path.parent, facts))
     parent = data.pop("extends", None)
     if parent is None:
-        return data, origins
+        return data, origins, None, None
     _, line, col = origins.get(("extends",), (file, None, None))
-    where = {"file": file, "line": line, "column": col, "path": "extends"}
-    if not isinstance(parent, str):
-        raise ScenarioError.single("expected a file name", **where)
-    parent_path = path.parent / parent
-    if not parent_path.is_file():
-        raise ScenarioError.single(
-            f"{parent!r} does not exist (looked for {parent_path})",
-            hint="the path is relative to the file that extends it",
-            **where,
-        )
-    chain = [*stack, resolved]
-    if parent_path.resolve() in chain:
-        names = " -> ".join(p.name for p in [*chain, parent_path.resolve()])
-        raise ScenarioError.single(
-            f"cycle: {names}",
-            hint="a scenario cannot extend itself, directly or through others",
-            **where,
-        )
-    base, base_origins = _read_chain(parent_path, chain)
-    for key in _NOT_INHERITED:
-        base.pop(key, None)
-    return _merge(base, base_origins, data, origins, ())
+    at = {"file": file, "line": line, "column": col, "path": "extends"}
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError.single("expected a file name", **at)
+    return data, origins, path.parent / parent, at
 
 
-def _merge(base: dict, base_o: Origins, over: dict, over_o: Origins, at: tuple):
+def _merge(base: dict, over: dict) -> dict:
     """Deep-merge `over` onto `base`: mappings merge, anything else replaces, null deletes.
 
     A parameter written as a distribution or `{value: ...}` replaces the inherited
     one whole (a child's `{uniform: ...}` must not merge with a parent's
     `{triangular: ...}`); a mapping with only `source`/`note` updates provenance.
+    Each level is copied once, so merging is linear in the size of the data.
     """
     out = dict(base)
-    origins = dict(base_o) if not at else {}
     for key, value in over.items():
-        here = (*at, key)
         if value is None:
             out.pop(key, None)
-            _drop(origins, here)
-            continue
-        if (
+        elif (
             isinstance(value, dict)
             and isinstance(out.get(key), dict)
             and not any(k in DISTRIBUTIONS for k in value)  # a new distribution replaces
         ):
-            out[key], sub = _merge(out[key], {}, value, over_o, here)
-            origins.update(sub)
-            if here in over_o:
-                origins[here] = over_o[here]
+            out[key] = _merge(out[key], value)
         else:
             out[key] = value
-            _drop(origins, here)
-            origins.update({k: v for k, v in over_o.items() if k[: len(here)] == here})
-    return out, origins
+    return out
 
 
-def _drop(origins: Origins, prefix: tuple) -> None:
-    for key in [k for k in origins if k[: len(prefix)] == prefix]:
-        del origins[key]
+def _merged_origins(merged: dict, base: Origins, over: Origins) -> Origins:
+    """Where each key of the merged data was written: the child where it wrote the key.
+
+    The child's keys that are not in the merged data (those it deleted with null)
+    keep their place, so a key missing because a child deleted it points there.
+    """
+    out: Origins = {}
+    stack: list[tuple[tuple, Any]] = [((), merged)]
+    while stack:
+        path, node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            here = (*path, key)
+            origin = over.get(here) or base.get(here)
+            if origin is not None:
+                out[here] = origin
+            if isinstance(value, dict | list):
+                stack.append((here, value))
+    for key, origin in over.items():
+        out.setdefault(key, origin)
+    return out
 
 
-def _override_items(overrides) -> list[tuple[str, Any]]:
+#: A problem reported at one key that a change to another key can cause (the horizon
+#: moved by a child's `start`, an administration's multiplier deleted): when the other
+#: key was written later (in a child of the key's file, or by an override), look there.
+_CAUSES = {
+    "outside the horizon": (("start",), ("horizon_years",)),
+    "has no engagement multiplier": (("talks", "engagement"),),
+    "is not a facility": (("arsenal", "facilities"),),
+}
+
+
+def _blame_changes(problems: list[Problem], origins: Origins, chain: list[str]) -> list:
+    def recency(file: str | None) -> int:  # overrides, then the given file, then its parents
+        return -chain.index(file) if file in chain else 1
+
+    out = []
+    for p in problems:
+        causes = [keys for phrase, keys in _CAUSES.items() if phrase in p.message]
+        if causes:
+            changed = sorted(
+                (
+                    origin
+                    for key, origin in origins.items()
+                    if any(key[: len(c)] == c for c in causes[0])
+                ),
+                key=lambda origin: -recency(origin[0]),
+            )
+            if changed and recency(changed[0][0]) > recency(p.file):
+                file, line, column = changed[0]
+                hint = f"{p.path} is written at {p.location()}; this change makes it wrong"
+                p = replace(p, file=file, line=line, column=column, hint=hint)
+        out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def overrides_of(overrides) -> list[Override]:
+    """`Override`s from `PATH=VALUE` strings, `Override`s or a mapping of paths to values."""
     if not overrides:
         return []
     if isinstance(overrides, dict):
-        return list(overrides.items())
-    items = []
-    for text in overrides:
-        if "=" not in text:
-            raise ScenarioError.single(
-                f"--set {text!r}: expected PATH=VALUE",
-                file="--set",
-                hint="for example --set talks.p_deal.freeze_for_relief=0.2",
-            )
-        key, raw = text.split("=", 1)
-        value, _ = parse_yaml(raw, f"--set {text}") if raw.strip() else (None, {})
-        items.append((key.strip(), value))
-    return items
+        return [Override(str(k), v, label("--set", f"{k}={v}")) for k, v in overrides.items()]
+    return [o if isinstance(o, Override) else parse_override(o) for o in overrides]
+
+
+def parse_override(text: str, option: str = "--set") -> Override:
+    """`PATH=VALUE` as typed after `--set`; the value is read as YAML."""
+    shown = label(option, text)
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError.single(
+            "expected PATH=VALUE",
+            file=shown,
+            hint="for example --set talks.p_deal.freeze_for_relief=0.2",
+        )
+    value = parse_yaml(raw, shown)[0] if raw.strip() else None
+    return Override(key.strip(), value, shown)
+
+
+def label(option: str, text: str) -> str:
+    """`--set PATH=VALUE` as shown in messages, cut at 80 characters."""
+    return f"{option} {text if len(text) <= 80 else text[:77] + '...'}"
 
 
 def set_path(data: dict, path: str, value: Any) -> None:
@@ -176,328 +321,89 @@ def set_path(data: dict, path: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
-def _apply_override(data: dict, origins: Origins, key: str, value: Any) -> None:
-    keys = key.split(".")
+def _apply(data: dict, origins: Origins, change: Override) -> None:
+    keys = change.path.split(".")
+    at = {"file": change.file, "line": change.line, "column": change.column}
+
+    def refuse(message: str, hint: str | None = None) -> ScenarioError:
+        return ScenarioError.single(message, path=change.path[:80], hint=hint, **at)
+
     if not all(keys):
-        raise ScenarioError.single(f"--set {key}: empty key in the path", file="--set")
-    set_path(data, key, value)
-    here = tuple(keys)
-    _drop(origins, here)
-    origins[here] = (f"--set {key}={value!r}", None, None)
+        raise refuse("empty key in the path")
+    if len(keys) > MAX_PATH_KEYS or control_character(change.path, key=True):
+        raise refuse("not a key path of a scenario", "write a dotted path such as deal.relief")
+    if keys[0] == "extends":
+        raise refuse(
+            "the file a scenario extends cannot be changed by an override",
+            "write a scenario file with `extends:` and the changes instead",
+        )
+    value = change.value
+    if keys == ["facts"] and isinstance(value, str):  # a path typed on the command line
+        value = os.path.realpath(value)
+    fresh, node = len(keys) - 1, data  # keys from index `fresh` on are written by the change
+    for i, k in enumerate(keys[:-1]):
+        if not isinstance(node.get(k), dict):
+            fresh = i
+            break
+        node = node[k]
+    set_path(data, ".".join(keys), value)
+    prefix = tuple(keys[: fresh + 1])
+    for key in [k for k in origins if k[: len(prefix)] == prefix]:
+        del origins[key]
+    for n in range(fresh + 1, len(keys) + 1):
+        origins[tuple(keys[:n])] = (change.file, change.line, change.column)
 
 
 # --------------------------------------------------------------------------- validating
 
 
 def _validate(data: dict, origins: Origins, file: str, *, require_sources: bool = False):
+    problems = _shape(data, origins, file)
+    if problems:
+        raise ScenarioError(problems)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc, data, origins, file)) from None
-    problems = _check_calendar(scenario, data, origins, file)
-    facts, fact_problems = _check_sources(scenario, data, origins, file, require_sources)
+        raise ScenarioError(problems_of(exc.errors(), data, origins, file)) from None
+    problems = check_calendar(scenario, data, origins, file)
+    facts, fact_problems = check_sources(scenario, data, origins, file, require_sources)
     problems += fact_problems
     if problems:
         raise ScenarioError(problems)
-    resolved = copy.deepcopy(data)
-    scenario._resolved = resolved
+    scenario._resolved = copy.deepcopy(data)
     scenario._path = file
     scenario._facts = facts
     return scenario
 
 
-def _where(loc: tuple, origins: Origins, file: str) -> dict:
-    for n in range(len(loc), 0, -1):
-        if loc[:n] in origins:
-            f, line, col = origins[loc[:n]]
-            return {"file": f, "line": line, "column": col}
-    return {"file": file}
+def _shape(data: dict, origins: Origins, file: str) -> list[Problem]:
+    """Nesting and text that no YAML file could give but a mapping or override can.
 
-
-def _problems(exc: ValidationError, data: dict, origins: Origins, file: str) -> list[Problem]:
-    problems = []
-    for err in exc.errors():
-        loc, allowed = _navigate(tuple(err["loc"]))
-        message = err["msg"].removeprefix("Value error, ")
-        hint = None
-        kind = err["type"]
-        if kind in ("value_error", "assertion_error"):
-            loc, message = _peel(loc, message, data)
-        if kind == "extra_forbidden":
-            key = str(loc[-1])
-            message = f"unknown key {key!r}"
-            hint = _did_you_mean(key, allowed or [])
-            if hint is None and allowed:
-                hint = "expected one of: " + ", ".join(allowed)
-        elif kind == "missing":
-            message = f"missing required key {loc[-1]!r}"
-            hint = _field_help(loc)
-            if len(loc) == 1:
-                hint = f"add a `{loc[0]}:` section" + (f" ({hint})" if hint else "")
-        elif kind == "parameter":
-            message, hint = _parameter_problem(err.get("input"))
-        elif kind.startswith(("float_", "int_", "bool_", "string_", "literal_", "dict_")):
-            message = (
-                f"{message.replace('Input should be', 'expected')}, got {_short(err.get('input'))}"
-            )
-        where = _where(loc, origins, file)
-        if "line" not in where and origins:  # nothing more precise: the top of the file
-            where["line"] = 1
-        problems.append(Problem(message, path=".".join(map(str, loc)) or None, hint=hint, **where))
-    return _drop_explained(problems)
-
-
-def _drop_explained(problems: list[Problem]) -> list[Problem]:
-    """A key reported missing because it was misspelt needs only the misspelling reported."""
-    misspelt = set()
-    for p in problems:
-        if p.message.startswith("unknown key") and p.hint and p.hint.startswith("did you mean"):
-            parent = p.path.rsplit(".", 1)[0] if p.path and "." in p.path else ""
-            misspelt.add((parent, p.hint.split("'")[1]))
-    kept = []
-    for p in problems:
-        if p.message.startswith("missing required key") and p.path:
-            parent, _, key = p.path.rpartition(".")
-            if (parent, key) in misspelt:
-                continue
-        kept.append(p)
-    return kept
-
-
-def _parameter_problem(value: Any) -> tuple[str, str]:
-    help_text = (
-        "write a number, {value: x}, {uniform: [low, high]}, {triangular: [low, mode, high]}, "
-        "{normal: [mean, sd]}, {lognormal: [median, sigma]}, {beta: [a, b]} or {choice: [...]}"
-    )
-    if not isinstance(value, dict):
-        return f"expected a number or a distribution, got {_short(value)}", help_text
-    kinds = [k for k in value if k in DISTRIBUTIONS]
-    if len(kinds) > 1:
-        return f"give one distribution, not {len(kinds)} ({', '.join(kinds)})", help_text
-    unknown = [str(k) for k in value if k not in ("source", "note")]
-    for key in unknown:
-        hint = _did_you_mean(key, list(DISTRIBUTIONS))
-        if hint:
-            return f"{key!r} is not a distribution", hint
-    if unknown:
-        return f"{unknown[0]!r} is not a distribution", help_text
-    return "no value or distribution given (only source/note)", help_text
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _peel(loc: tuple, message: str, data: dict) -> tuple[tuple, str]:
-    """Validators write 'sub.key: message'; move the key into the location when it exists."""
-    m = re.match(r"^([A-Za-z_][\w.-]*): (.*)$", message, re.S)
-    if not m:
-        return loc, message
-    node = _get(data, loc)
-    extra = tuple(m[1].split("."))
-    if node is not None and _get(node, extra) is not None:
-        return (*loc, *extra), m[2]
-    return loc, message
-
-
-def _get(node: Any, keys: tuple) -> Any:
-    for k in keys:
-        found = isinstance(node, dict) and k in node
-        found = found or (isinstance(node, list) and isinstance(k, int) and k < len(node))
-        if found:
-            node = node[k]
-        else:
-            return None
-    return node
-
-
-def _did_you_mean(key: str, allowed: list[str]) -> str | None:
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
-def _kind_of(tp: Any) -> tuple[str, Any]:
-    origin = get_origin(tp)
-    if origin is Annotated:
-        args = get_args(tp)
-        if any(isinstance(m, Discriminator) for m in args[1:]):
-            return ("param", None)
-        return _kind_of(args[0])
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return ("model", tp)
-    if origin is dict:
-        return ("dict", get_args(tp)[1])
-    if origin in (Union, types.UnionType):
-        members = [m for m in get_args(tp) if m is not type(None)]
-        models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
-        if len(members) == 1:
-            return _kind_of(members[0])
-        if len(models) == 1:
-            return ("model", models[0])
-    return ("other", None)
-
-
-def _field_kind(field) -> tuple[str, Any]:
-    if any(isinstance(m, Discriminator) for m in field.metadata):
-        return ("param", None)
-    return _kind_of(field.annotation)
-
-
-def _navigate(loc: tuple) -> tuple[tuple, list[str] | None]:
-    """Turn a pydantic error location into a key path, and list the keys allowed there."""
-    clean: list = []
-    kind: tuple[str, Any] = ("model", Scenario)
-    allowed: list[str] | None = None
-    for element in loc:
-        what, payload = kind
-        if what == "model":
-            allowed = list(payload.model_fields)
-            clean.append(element)
-            field = payload.model_fields.get(element)
-            kind = _field_kind(field) if field is not None else ("other", None)
-        elif what == "dict":
-            clean.append(element)
-            allowed = None
-            kind = _kind_of(payload)
-        elif what == "param":
-            if element in DISTRIBUTIONS:
-                kind = ("model", DISTRIBUTIONS[element])
-            elif element in ("number", "label"):
-                kind = ("other", None)
-            else:
-                clean.append(element)
-                kind = ("other", None)
-        else:
-            clean.append(element)
-    return tuple(clean), allowed
-
-
-def _field_help(loc: tuple) -> str | None:
-    kind: tuple[str, Any] = ("model", Scenario)
-    field = None
-    for element in loc:
-        what, payload = kind
-        if what == "model":
-            field = payload.model_fields.get(element)
-            if field is None:
-                return None
-            kind = _field_kind(field)
-        elif what == "dict":
-            kind = _kind_of(payload)
-        else:
-            return None
-    return field.description if field is not None else None
-
-
-# --------------------------------------------------------------------------- cross-checks
-
-
-def _check_calendar(scenario: Scenario, data: dict, origins: Origins, file: str) -> list[Problem]:
-    problems = []
-    params = leaves(scenario)
-    settable = [p for p in params if not p.startswith(NOT_SETTABLE_PREFIXES)]
-    for key, entry in scenario.calendar.items():
-        for target in entry.set:
-            loc = ("calendar", key, "set", target)
-            where = _where(loc, origins, file)
-            if target not in params:
-                problems.append(
-                    Problem(
-                        f"{target!r} is not a parameter of this scenario",
-                        path=".".join(loc),
-                        hint=_did_you_mean(target, settable)
-                        or "use the dotted path of a parameter, e.g. talks.us_demand",
-                        **where,
-                    )
-                )
-                continue
-            if target.startswith(NOT_SETTABLE_PREFIXES):
-                problems.append(
-                    Problem(
-                        f"{target} is fixed for the whole run and cannot be changed by an event",
-                        path=".".join(loc),
-                        hint="set it at the top of the scenario instead",
-                        **where,
-                    )
-                )
-                continue
-            trial = copy.deepcopy(data)
-            set_path(trial, target, _get(data, loc))
-            try:
-                Scenario.model_validate(trial)
-            except ValidationError as exc:
-                for problem in _problems(exc, trial, {}, file):
-                    problems.append(
-                        Problem(
-                            f"setting {target} here: {problem.message}",
-                            path=".".join(loc),
-                            hint=problem.hint,
-                            **where,
-                        )
-                    )
-    return problems
-
-
-def _check_sources(scenario: Scenario, data: dict, origins: Origins, file: str, require: bool):
-    cited: list[tuple[tuple, str]] = []
+    Files and `--set` values were checked when read (`yamlfile`); this covers
+    mappings given from Python, without recursion.
+    """
     problems: list[Problem] = []
-    for path, spec in leaves(scenario).items():
-        loc = tuple(path.split("."))
-        ids = spec.sources()
-        written = _get(data, loc) is not None  # a default left alone needs no source
-        if require and written and not ids and not isinstance(spec.ppf(0.5), str):
-            problems.append(
-                Problem(
-                    "no source: cite a fact id or say `source: judgment`",
-                    path=path,
-                    hint=f"write {{value: {spec.describe()}, source: ...}} or add source: "
-                    "to the distribution",
-                    **_where(loc, origins, file),
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    while stack and len(problems) < 20:
+        path, node = stack.pop()
+        if len(path) > 2 * MAX_DEPTH:
+            problems.append(Problem("nested too deeply", path=".".join(map(str, path[:8]))))
+            continue
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            here = (*path, key)
+            bad = control_character(key, key=True) if isinstance(key, str) else None
+            if isinstance(value, str):
+                bad = bad or control_character(value)
+            if bad:
+                problems.append(
+                    Problem(
+                        f"contains the control character {bad}",
+                        path=".".join(map(str, here))[:120],
+                        hint="remove it; text may hold newlines and tabs only",
+                        **where(here, origins, file),
+                    )
                 )
-            )
-        cited += [((*loc, "source"), i) for i in ids]
-    for key, entry in scenario.calendar.items():
-        ids = [entry.source] if isinstance(entry.source, str) else list(entry.source or [])
-        cited += [(("calendar", key, "source"), i) for i in ids]
-    needed = [(loc, i) for loc, i in cited if i != JUDGMENT]
-    facts: dict = {}
-    if not needed:
-        return facts, problems
-    if scenario.facts is None:
-        loc, fact_id = needed[0]
-        problems.append(
-            Problem(
-                f"cites fact {fact_id!r} but the scenario names no facts file",
-                path=".".join(loc[:-1]),
-                hint="add `facts: ../seeds/facts.yaml` (relative to the scenario file)",
-                **_where(loc, origins, file),
-            )
-        )
-        return facts, problems
-    facts_path = Path(scenario.facts)
-    if not facts_path.is_file():
-        problems.append(
-            Problem(
-                f"facts file {scenario.facts} does not exist",
-                path="facts",
-                hint="the path is relative to the scenario file that names it",
-                **_where(("facts",), origins, file),
-            )
-        )
-        return facts, problems
-    known = load_facts(facts_path)
-    for loc, fact_id in needed:
-        if fact_id in known:
-            facts[fact_id] = known[fact_id]
-        else:
-            problems.append(
-                Problem(
-                    f"unknown fact id {fact_id!r}",
-                    path=".".join(map(str, loc[:-1])),
-                    hint=_did_you_mean(fact_id, list(known))
-                    or f"add it to {facts_path.name} or write `source: judgment`",
-                    **_where(loc, origins, file),
-                )
-            )
-    return facts, problems
+            elif isinstance(value, dict | list):
+                stack.append((here, value))
+    return problems

@@ -6,22 +6,30 @@ or a choice of names. These annotated types parse any of those forms into a
 `Spec` with one clear message when the form is wrong, and constrain what the
 parameter means: a probability's whole support must lie in [0, 1], a rate's
 at or above 0 (so `{normal: [0.3, 0.1]}` is refused as a probability unless
-bounded).
+bounded). Every kind also has a plausible range, which every value a draw can
+take must respect (a lognormal's reach, not its unbounded support): a rate of
+1e300 a year is a typo, and would otherwise run for ever or overflow.
+
+Names that become folder names (`Name`) are single safe path components.
+(Control characters in any text are refused where text is read: `yamlfile`, `loader`.)
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Union
 
-from pydantic import AfterValidator, Discriminator, Tag
+from pydantic import AfterValidator, Discriminator, Field, Tag
 
 from .distributions import (
     DISTRIBUTIONS,
     Choice,
     Fixed,
+    Real,
     Spec,
 )
+from .yamlfile import control_character
 
 _PARAM_HELP = (
     "expected a number or a distribution: {value: x}, {uniform: [low, high]}, "
@@ -76,7 +84,7 @@ def _labels_only(v: Spec) -> Spec:
 
 #: Every written form of a distribution (or a value with provenance), tagged by its key.
 _TAGGED = tuple(Annotated[cls, Tag(kind)] for kind, cls in DISTRIBUTIONS.items())
-_NUMBER = Annotated[float, Tag("number")]
+_NUMBER = Annotated[Real, Tag("number")]
 
 Param = Annotated[
     Union[(_NUMBER, *_TAGGED)],
@@ -88,7 +96,7 @@ Param = Annotated[
 
 FixedParam = Annotated[
     Union[  # noqa: UP007
-        Annotated[float, Tag("number")],
+        Annotated[Real, Tag("number")],
         Annotated[Fixed, Tag("value")],
     ],
     Discriminator(
@@ -126,8 +134,16 @@ def labels_of(spec: Spec) -> list[str]:
     return [str(spec.ppf(0.5))]
 
 
-def bounded(low: float, high: float, what: str):
-    """An after-validator: the parameter's whole support must lie in [low, high]."""
+def bounded(
+    low: float,
+    high: float,
+    what: str,
+    *,
+    plausible: tuple[float, float] = (-math.inf, math.inf),
+    unit: str = "",
+):
+    """An after-validator: the parameter's whole support must lie in [low, high] (what
+    it means), and every value a draw can take in `plausible` (what makes sense)."""
 
     def check(spec: Spec) -> Spec:
         lo, hi = spec.support()
@@ -140,6 +156,18 @@ def bounded(low: float, high: float, what: str):
                 f"{lo:g} to {hi:g}"
                 + (" (give it low and high bounds)" if math.isinf(lo) or math.isinf(hi) else "")
             )
+        least, most = spec.reach()
+        floor, cap = plausible
+        if least < floor or most > cap:
+            span = f"at most {cap:g}{unit}" if least >= floor else f"at least {floor:g}{unit}"
+            if math.isfinite(floor) and math.isfinite(cap):
+                span = f"between {floor:g} and {cap:g}{unit}"
+            got = (
+                f"got {spec.value:g}"
+                if isinstance(spec, Fixed)
+                else f"{spec.describe()} can give values from {least:.3g} to {most:.3g}"
+            )
+            raise ValueError(f"{what} must be {span} to be plausible; {got}")
         return spec
 
     return AfterValidator(check)
@@ -150,10 +178,65 @@ def _in(span: str) -> str:
 
 
 Probability = Annotated[Param, bounded(0.0, 1.0, "a probability")]
-Rate = Annotated[Param, bounded(0.0, math.inf, "a rate")]
+Rate = Annotated[
+    Param, bounded(0.0, math.inf, "a rate", plausible=(0.0, 1000.0), unit=" events a year")
+]
+"""Events that repeat (rounds, launches): each one is simulated, so at most 1000 a year."""
+Hazard = Annotated[Param, bounded(0.0, math.inf, "a yearly hazard")]
+"""The yearly hazard of a one-off change (talks opening, a freeze collapsing): large
+values mean "at once" and cost nothing, so only the general limit (1e9) applies."""
+Production = Annotated[
+    Param,
+    bounded(0.0, math.inf, "a production rate", plausible=(0.0, 100_000.0), unit=" a year"),
+]
+Amount = Annotated[
+    Param, bounded(0.0, math.inf, "an amount of weapons", plausible=(0.0, 100_000.0))
+]
 NonNegative = Annotated[Param, bounded(0.0, math.inf, "this value")]
-Months = Annotated[Param, bounded(0.0, math.inf, "a delay in months")]
+"""Any value at least 0 (within the general limit of 1e9)."""
+Multiplier = Annotated[Param, bounded(0.0, math.inf, "a multiplier", plausible=(0.0, 1000.0))]
+Months = Annotated[
+    Param, bounded(0.0, math.inf, "a delay", plausible=(0.0, 1200.0), unit=" months")
+]
+Growth = Annotated[Param, bounded(-0.9, 1.0, "a yearly growth")]
+"""At most doubling each year: over 50 years that is 2**50, still a finite figure."""
+LogOdds = Annotated[
+    Param, bounded(-math.inf, math.inf, "a log-odds effect", plausible=(-100.0, 100.0))
+]
 Share = Annotated[FixedParam, bounded(0.0, 1.0, "a share")]
+
+#: A folder name: one path component, never `.`, `..` or hidden.
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$"
+_NAME_CHARS = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def name_problem(name: object, longest: int = 100) -> str | None:
+    """Why `name` cannot be a folder name under --out, or None if it can.
+
+    One rule for every name that becomes a folder: scenario and sweep names (at most
+    100 characters) and the ids built from them (longer).
+    """
+    if isinstance(name, str) and len(name) <= longest and _NAME_CHARS.fullmatch(name):
+        return None
+    text = str(name)
+    shown = "it" if control_character(text, key=True) else repr(text[:60])
+    return (
+        f"{shown} is not a safe folder name: use up to {longest} letters, digits, '_', '-' "
+        "and '.', not starting with '.' or '-'"
+    )
+
+
+def _safe_name(name: str) -> str:
+    problem = name_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
+Name = Annotated[
+    str, AfterValidator(_safe_name), Field(json_schema_extra={"pattern": NAME_PATTERN})
+]
+"""A name that becomes a folder: never `..`, a path, hidden, or an option."""
 
 
 def _any_kind(v: Any) -> str | None:

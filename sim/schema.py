@@ -16,15 +16,20 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from .dates import parse_date, parse_month
-from .distributions import Source, Spec
+from .distributions import Real, Source, Spec
 from .params import (
+    Amount,
     AnyParam,
     FixedParam,
+    Growth,
+    Hazard,
     LabelParam,
     Months,
-    NonNegative,
+    Multiplier,
+    Name,
     Param,
     Probability,
+    Production,
     Rate,
     Share,
     bounded,
@@ -74,10 +79,10 @@ class Facility(Section):
 class Arsenal(Section):
     """Material production by facility, and warheads assembled from it."""
 
-    initial_warheads: NonNegative = Field(
+    initial_warheads: Amount = Field(
         description="Assembled warheads at `estimate_date` (by default the start)."
     )
-    initial_material: NonNegative = Field(
+    initial_material: Amount = Field(
         description="Fissile material at `estimate_date` (by default the start), in "
         "weapons-equivalent, including what is already in warheads."
     )
@@ -87,10 +92,10 @@ class Arsenal(Section):
         "estimate). Production and assembly run from it to `start`, so the start state is "
         "the estimate rolled forward. Default: `start`.",
     )
-    production_rate: Rate = Field(
+    production_rate: Production = Field(
         description="Weapons-equivalent produced per year, all sites, at `estimate_date`."
     )
-    growth: Annotated[Param, bounded(-0.9, 10.0, "a yearly growth")] = Field(
+    growth: Growth = Field(
         0.0, description="Yearly growth of production capacity (0.05 = 5%/yr), stepped yearly."
     )
     assembly_lag: Annotated[Param, bounded(0.05, 50.0, "an assembly lag in years")] = Field(
@@ -126,9 +131,9 @@ class Arsenal(Section):
 class RatePerDemand(Section):
     """A yearly rate for each US demand."""
 
-    denuclearization_first: Rate
-    freeze_for_relief: Rate
-    arms_control: Rate
+    denuclearization_first: Hazard
+    freeze_for_relief: Hazard
+    arms_control: Hazard
 
 
 class ProbabilityPerDemand(Section):
@@ -169,7 +174,7 @@ class Talks(Section):
 
     us_demand: LabelParam = Field(description=f"One of {', '.join(DEMANDS)}.")
     administration: LabelParam = Field(description="Who governs in Washington (a name).")
-    engagement: dict[str, NonNegative] = Field(
+    engagement: dict[str, Multiplier] = Field(
         description="Multiplier of the opening hazard for each administration."
     )
     open_rate: RatePerDemand = Field(
@@ -214,7 +219,7 @@ class Cheating(Section):
     fraction: Probability = Field(
         0.0, description="Share of their output that bound but uninspected facilities keep."
     )
-    detection_rate: Rate = Field(
+    detection_rate: Hazard = Field(
         0.0, description="Yearly hazard that inspectors detect cheating once present."
     )
 
@@ -222,7 +227,7 @@ class Cheating(Section):
 class Shock(Section):
     """A temporary rise of the freeze's breakdown hazard."""
 
-    factor: NonNegative = Field(1.0, description="Hazard multiplier.")
+    factor: Multiplier = Field(1.0, description="Hazard multiplier.")
     months: Months = Field(0.0, description="How long it lasts.")
 
 
@@ -248,7 +253,7 @@ class Deal(Section):
     shutdown_months: Months = Field(description="Months from the deal until covered sites stop.")
     inspectors_months: Months = Field(description="Months from the deal until inspectors arrive.")
     relief: Probability = Field(0.0, description="Sanctions pressure removed when it is signed.")
-    breakdown_rate: Rate = Field(description="Yearly hazard that a freeze in force collapses.")
+    breakdown_rate: Hazard = Field(description="Yearly hazard that a freeze in force collapses.")
     restart_months: Months = Field(description="Months for frozen facilities to restart.")
     cheating: Cheating = Cheating()
     shocks: Shocks = Shocks()
@@ -286,8 +291,8 @@ class Sanctions(Section):
 
     initial: Probability
     per_resolution: Probability = Field(description="Pressure added by a new resolution.")
-    decay_per_year: Rate = Field(description="Exponential erosion rate of pressure per year.")
-    evasion: NonNegative = Field(
+    decay_per_year: Hazard = Field(description="Exponential erosion rate of pressure per year.")
+    evasion: Multiplier = Field(
         0.0, description="Evasion help: erosion runs at decay x (1 + evasion)."
     )
 
@@ -317,7 +322,7 @@ class Trigger(Section):
 
     metric: Literal[TRIGGER_METRICS]  # type: ignore[valid-type]
     op: Literal[">", ">=", "<", "<=", "==", "!="]
-    value: float
+    value: Real
 
 
 class CalendarEntry(Section):
@@ -357,14 +362,16 @@ class CalendarEntry(Section):
 
 
 class RunDefaults(Section):
-    replications: int = Field(1000, ge=1, description="Default replications for `sim run`.")
-    seed: int = Field(0, ge=0, description="Default seed.")
+    replications: int = Field(
+        1000, ge=1, le=1_000_000_000, description="Default replications for `sim run`."
+    )
+    seed: int = Field(0, ge=0, lt=2**64, description="Default seed.")
 
 
 class Scenario(Section):
     """A scenario file, resolved (after `extends` and overrides) and validated."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Used for the results folder.")
+    name: Name = Field(description="Used for the results folder.")
     title: str | None = None
     description: str | None = None
     extends: str | None = Field(None, description="A scenario file this one modifies.")

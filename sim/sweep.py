@@ -84,7 +84,7 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
     """Load the scenario, check every factor and build every point; raise on bad input."""
     from .loader import load_scenario
 
-    base = load_scenario(spec.scenario, overrides=spec.overrides or None)
+    base = load_scenario(spec.scenario, overrides=spec.changes())
     factors = _resolve_factors(spec, base)
     reps = spec.reps if spec.reps is not None else base.run.replications
     seed = spec.seed if spec.seed is not None else base.run.seed
@@ -224,7 +224,7 @@ def _located(spec: SweepSpec, values: dict, i: int, exc: ScenarioError) -> list[
 
     shown = ", ".join(f"{k}={v}" for k, v in values.items())
     try:
-        load_scenario(spec.scenario, overrides={**spec.overrides, **values})
+        load_scenario(spec.scenario, overrides=spec.changes(values))
         problems = exc.problems
     except ScenarioError as located:
         problems = located.problems

@@ -28,9 +28,12 @@ import difflib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .errors import Problem, ScenarioError
+from .loader import YAML_SUFFIXES
+from .messages import short
+from .params import Name
 from .sweep_spec import DESIGNS, Factor, SweepSpec, Where, parse_params, parse_sets, parse_value
 from .yamlfile import Marks, read_yaml
 
@@ -41,15 +44,15 @@ class SweepFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     scenario: str = Field(description="The scenario file, relative to this file.")
-    name: str | None = Field(
-        None,
-        pattern=r"^[A-Za-z0-9_.-]+$",
-        description="Folder under results/sweeps/ (default: the scenario's).",
+    name: Name | None = Field(
+        None, description="Folder under results/sweeps/ (default: the scenario's)."
     )
     design: Literal["grid", "lhs", "sobol"] = "grid"
-    samples: int | None = Field(None, ge=2, description="LHS points, or Sobol base samples N.")
-    reps: int | None = Field(None, ge=1, description="Replications per point.")
-    seed: int | None = Field(None, ge=0)
+    samples: int | None = Field(
+        None, ge=2, le=10_000_000, description="LHS points, or Sobol base samples N."
+    )
+    reps: int | None = Field(None, ge=1, le=1_000_000_000, description="Replications per point.")
+    seed: int | None = Field(None, ge=0, lt=2**64)
     set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides, as --set.")
     product: dict[str, Any] = Field(
         default_factory=dict, description="Parameters varied independently."
@@ -61,9 +64,10 @@ class SweepFile(BaseModel):
 
 
 def is_sweep_file(path: Path) -> bool:
-    """A sweep file is a YAML mapping with a `scenario:` key (scenario files never have one)."""
+    """A sweep file is a YAML mapping with a `scenario:`, `product:` or `zip:` key
+    (scenario files never have one)."""
     data, _ = read_yaml(path)
-    return isinstance(data, dict) and "scenario" in data
+    return isinstance(data, dict) and any(k in data for k in ("scenario", "product", "zip"))
 
 
 def read_sweep_file(path: Path) -> SweepSpec:
@@ -74,6 +78,14 @@ def read_sweep_file(path: Path) -> SweepSpec:
         doc = SweepFile.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([_file_problem(err, marks, file) for err in exc.errors()]) from None
+    if Path(doc.scenario).suffix.lower() not in YAML_SUFFIXES:
+        raise ScenarioError(
+            [
+                _at(marks, ("scenario",), file).problem(
+                    "the scenario must be a .yaml or .yml file", "scenario"
+                )
+            ]
+        )
     factors = []
     for key, raw in doc.product.items():
         factors.append(Factor(((key, parse_value(raw, key, _at(marks, ("product", key), file))),)))
@@ -107,7 +119,17 @@ def read_sweep_file(path: Path) -> SweepSpec:
         overrides=dict(doc.set),
         metrics=tuple(doc.metrics) if doc.metrics else None,
         source=file,
+        override_at={k: _at(marks, ("set", k), file) for k in doc.set},
     )
+
+
+def _check_name(name: str) -> None:
+    """`--name` becomes a folder: the rule of scenario and sweep file names applies."""
+    try:
+        TypeAdapter(Name).validate_python(name)
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ScenarioError.single(message, file="--name") from None
 
 
 def _at(marks: Marks, key: tuple, file: str) -> Where:
@@ -118,6 +140,8 @@ def _at(marks: Marks, key: tuple, file: str) -> Where:
 def _file_problem(err: dict, marks: Marks, file: str) -> Problem:
     loc = tuple(err["loc"])
     where = _at(marks, loc, file) if loc in marks else _at(marks, loc[:-1], file)
+    if where.line is None:  # nothing more precise: the top of the file
+        where = Where(file, 1)
     path = ".".join(map(str, loc)) or None
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -134,8 +158,10 @@ def _file_problem(err: dict, marks: Marks, file: str) -> Problem:
             path,
             SweepFile.model_fields[str(loc[-1])].description,
         )
-    message = err["msg"].replace("Input should be", "expected")
-    return where.problem(f"{message}, got {err.get('input')!r}", path)
+    message = err["msg"].replace("Input should be", "expected").removeprefix("Value error, ")
+    if kind == "value_error":
+        return where.problem(message, path)
+    return where.problem(f"{message}, got {short(err.get('input'))}", path)
 
 
 def build_spec(
@@ -153,6 +179,9 @@ def build_spec(
     """A sweep from a scenario or sweep file plus command-line options (which win)."""
     file = Path(file)
     base = read_sweep_file(file) if is_sweep_file(file) else SweepSpec(file, factors=())
+    if name is not None:
+        _check_name(name)
+    set_values, set_at = parse_sets(sets)
     factors = list(base.factors)
     from_file = {p: k for k, f in enumerate(base.factors) for p in f.paths}
     for factor in parse_params(params or []):
@@ -194,7 +223,8 @@ def build_spec(
         reps=reps if reps is not None else base.reps,
         seed=seed if seed is not None else base.seed,
         name=name or base.name,
-        overrides={**base.overrides, **parse_sets(sets)},
+        overrides={**base.overrides, **set_values},
+        override_at={**base.override_at, **set_at},
         metrics=tuple(metrics) if metrics else base.metrics,
         source=base.source,
     )

@@ -38,6 +38,8 @@ SPEC_HELP = (
     "low:high, a distribution such as triangular(6,12,20), or 'scenario'"
 )
 _CALL = re.compile(r"^([A-Za-z_]+)\s*\((.*)\)$", re.S)
+#: Most values one range may give (a grid of them is bounded again when it is planned).
+MAX_LEVELS = 10_000
 _NAMED = {"uniform": 2, "triangular": 3, "normal": 2, "lognormal": 2, "beta": 2}
 
 
@@ -133,6 +135,22 @@ class SweepSpec:
     overrides: dict = field(default_factory=dict)
     metrics: tuple[str, ...] | None = None
     source: str | None = None  # the sweep file, if any
+    #: Where each fixed override was written (a sweep file's line, or the --set option).
+    override_at: dict[str, Where] = field(default_factory=dict, compare=False)
+
+    def changes(self, values: dict[str, Any] | None = None) -> list:
+        """The fixed overrides, then a point's `values`, as `loader.Override`s that name
+        where each was written, so a problem with one points there (not at `--set`)."""
+        from .loader import Override
+
+        def made(path: str, value: Any, at: Where) -> Override:
+            return Override(path, value, at.file, at.line, at.column)
+
+        varied = {p: v.where for f in self.factors for p, v in f.params}
+        fixed = [
+            made(p, v, self.override_at.get(p, Where("--set"))) for p, v in self.overrides.items()
+        ]
+        return fixed + [made(p, v, varied.get(p, Where())) for p, v in (values or {}).items()]
 
 
 # --------------------------------------------------------------------------- SPEC text
@@ -197,7 +215,7 @@ def parse_value(raw: Any, path: str, where: Where) -> Values:
     if isinstance(raw, bool) or raw is None:
         raise ScenarioError([where.problem(f"expected a SPEC, got {raw!r}", path, SPEC_HELP)])
     if isinstance(raw, int | float):
-        return Values(text=_show(raw), levels=(raw,), where=where)
+        return Values(text=_show(raw), levels=(_level(raw, path, where),), where=where)
     if isinstance(raw, str):
         return parse_spec(raw, path, where)
     if isinstance(raw, list):
@@ -207,9 +225,9 @@ def parse_value(raw: Any, path: str, where: Where) -> Values:
         for item in raw:
             if isinstance(item, bool) or not isinstance(item, int | float | str):
                 raise ScenarioError(
-                    [where.problem(f"list items must be numbers or names, got {item!r}", path)]
+                    [where.problem(f"list items must be numbers or names, got {_cut(item)}", path)]
                 )
-            levels.append(item)
+            levels.append(_level(item, path, where))
         return Values(text=", ".join(map(_show, levels)), levels=tuple(levels), where=where)
     if isinstance(raw, dict):
         text = _flow(raw)
@@ -253,9 +271,13 @@ def _distribution(data: dict, path: str, where: Where, text: str) -> Values:
 
 def _range(start: float, stop: float, count: Any, path: str, where: Where, text: str) -> Values:
     try:
-        n = int(str(count).strip())
+        n = int(str(count).strip()[:12])
     except ValueError:
         n = 0
+    if n > MAX_LEVELS:
+        raise ScenarioError(
+            [where.problem(f"range {text!r}: {n:,} values; at most {MAX_LEVELS:,}", path)]
+        )
     if n < 2:
         raise ScenarioError(
             [
@@ -273,21 +295,44 @@ def _range(start: float, stop: float, count: Any, path: str, where: Where, text:
 
 
 def _number(text: Any, path: str, where: Where, spec: str) -> float:
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        return float(text)
+    from .distributions import check_number
+
     try:
-        return float(str(text).strip())
-    except ValueError:
+        if isinstance(text, bool) or not isinstance(text, int | float | str):
+            raise ValueError
+        value = float(text) if isinstance(text, int | float) else float(str(text).strip())
+    except (ValueError, OverflowError):
         raise ScenarioError(
-            [where.problem(f"{spec!r}: {str(text).strip()!r} is not a number", path, SPEC_HELP)]
+            [where.problem(f"{spec!r}: {_cut(text)} is not a number", path, SPEC_HELP)]
         ) from None
+    try:
+        return check_number(value)
+    except ValueError as exc:
+        raise ScenarioError([where.problem(f"{spec!r}: {exc}", path)]) from None
+
+
+def _cut(value: Any) -> str:
+    text = repr(value.strip() if isinstance(value, str) else value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _scalar(text: str, path: str, where: Where) -> Any:
     value, _ = parse_yaml(text, f"--param {path}")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ScenarioError([where.problem(f"{text!r} is not a number or a name", path, SPEC_HELP)])
-    return value
+        raise ScenarioError(
+            [where.problem(f"{_cut(text)} is not a number or a name", path, SPEC_HELP)]
+        )
+    return _level(value, path, where)
+
+
+def _level(value: Any, path: str, where: Where) -> Any:
+    """A number or a name a parameter takes; numbers must be finite and plausible."""
+    from .distributions import check_number
+
+    try:
+        return check_number(value)
+    except ValueError as exc:
+        raise ScenarioError([where.problem(str(exc), path)]) from None
 
 
 def _show(v: Any) -> str:
@@ -318,16 +363,15 @@ def parse_params(items: list[str]) -> list[Factor]:
     return factors
 
 
-def parse_sets(items: list[str] | None) -> dict[str, Any]:
-    """`--set PATH=VALUE` options, values read as YAML (as `sim run` reads them)."""
-    out: dict[str, Any] = {}
+def parse_sets(items: list[str] | None) -> tuple[dict[str, Any], dict[str, Where]]:
+    """`--set PATH=VALUE` options, values read as YAML (as `sim run` reads them), and
+    where each was given."""
+    from .loader import parse_override
+
+    values: dict[str, Any] = {}
+    at: dict[str, Where] = {}
     for text in items or []:
-        key, sep, raw = text.partition("=")
-        if not sep or not key.strip():
-            raise ScenarioError.single(
-                f"--set {text!r}: expected PATH=VALUE",
-                file="--set",
-                hint="for example --set horizon_years=5",
-            )
-        out[key.strip()] = parse_yaml(raw, f"--set {text}")[0] if raw.strip() else None
-    return out
+        change = parse_override(text)
+        values[change.path] = change.value
+        at[change.path] = Where(change.file)
+    return values, at

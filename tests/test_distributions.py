@@ -18,7 +18,7 @@ from sim.distributions import (
     Uniform,
     beta_cdf,
 )
-from sim.params import Param, Probability, Rate
+from sim.params import Hazard, Months, Param, Probability, Rate
 
 SPECS = [
     Uniform(uniform=(15, 20)),
@@ -81,6 +81,8 @@ class Model(BaseModel):
     p: Probability = 0.5
     r: Rate = 1.0
     x: Param = 0.0
+    h: Hazard = 1.0
+    m: Months = 1.0
 
 
 @pytest.mark.parametrize(
@@ -95,6 +97,20 @@ class Model(BaseModel):
         ({"x": {"choice": {"values": [1, 2], "weights": [1]}}}, "2 values but 1 weights"),
         ({"x": {"lognormal": {"median": -1, "sigma": 1}}}, "greater than 0"),
         ({"x": True}, "expected a number or a distribution"),
+        # every number finite and plausible, every parameter in its plausible range
+        ({"r": math.inf}, "expected a finite number, got inf"),
+        ({"x": math.nan}, "expected a finite number, got nan"),
+        ({"x": {"uniform": [0, math.inf]}}, "expected a finite number, got inf"),
+        ({"x": {"uniform": [0, 1e300]}}, "1e+300 is beyond any plausible value"),
+        ({"x": 1e308}, "1e+308 is beyond any plausible value"),
+        ({"x": {"beta": [math.inf, 2]}}, "less than or equal to 10000"),
+        ({"x": {"lognormal": [1, 50]}}, "less than or equal to 10"),
+        ({"x": {"normal": [0, 1e-12]}}, "sd (1e-12) is below 1e-9"),
+        ({"x": {"choice": {"values": [1, 2], "weights": [1, math.inf]}}}, "finite number"),
+        ({"r": 5000}, "a rate must be between 0 and 1000 events a year to be plausible; got 5000"),
+        ({"m": 2000}, "a delay must be between 0 and 1200 months to be plausible; got 2000"),
+        ({"r": {"lognormal": [10, 1]}}, "lognormal(median 10, sigma 1) can give values from"),
+        ({"h": 2e9}, "2e+09 is beyond any plausible value"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_reason(data, fragment):
@@ -107,3 +123,16 @@ def test_numbers_and_distributions_become_specs():
     m = Model.model_validate({"p": 0.25, "x": {"triangular": [1, 2, 3], "source": "judgment"}})
     assert isinstance(m.p, Fixed) and m.p.value == 0.25
     assert isinstance(m.x, Triangular) and m.x.sources() == ["judgment"]
+
+
+def test_a_lognormal_reaches_a_finite_largest_value_that_bounds_every_draw():
+    spec = LogNormal(lognormal={"median": 0.29, "sigma": 0.4})
+    low, high = spec.reach()
+    assert spec.support() == (0.0, math.inf)
+    assert low == 0.0 and 0.29 < high < 8 and high == spec.ppf(1.0)
+    assert all(low <= spec.ppf(u / 1000) <= high for u in range(1001))
+
+
+def test_a_hazard_may_be_huge_to_mean_at_once_but_a_repeated_rate_may_not():
+    assert Model.model_validate({"h": 1e9}).h.value == 1e9
+    assert Model.model_validate({"r": {"lognormal": [0.29, 0.4]}}).r.reach()[1] < 1000

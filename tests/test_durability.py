@@ -62,7 +62,10 @@ def no_charts(monkeypatch):
 
 # --------------------------------------------------------------------------- exact tables
 
-ODD = st.text(st.sampled_from("ab ,\"\n\r'x;"), min_size=1, max_size=8).filter(str.strip)
+#: Names that reach table columns are keys too (engagement, vetoes), and keys may hold no
+#: control character (the loader refuses them), so hostile names here are commas and quotes;
+#: newlines and carriage returns in cells are tested on the writer directly (test_results).
+ODD = st.text(st.sampled_from("ab ,\"'x;"), min_size=1, max_size=8).filter(str.strip)
 
 
 @settings(
@@ -99,7 +102,7 @@ def test_tables_round_trip_names_with_commas_quotes_and_newlines(tmp_path, no_ch
 
 
 def test_sweep_points_table_keeps_labels_with_commas(tmp_path, no_charts):
-    labels = ['trump, second "term"', "successor\nnew"]
+    labels = ['trump, second "term"', "successor, 'new'"]
     scenario = tmp_path / "s.yaml"
     data = copy.deepcopy(NEUTRAL)
     set_path(data, "talks.engagement", {labels[0]: 1.5, labels[1]: 1.0})
@@ -271,7 +274,7 @@ def test_names_cannot_lead_outside_out(tmp_path):
     for name in ("../../x", str(tmp_path / "abs"), "..", ".hidden", "a/b"):
         result = invoke("sweep", STALLED, "--name", name, *grid)
         assert_clean_exit(result, codes=(2,))
-        assert "--name" in result.output and "plain folder name" in result.output
+        assert "--name" in result.output and "not a safe folder name" in result.output
     (tmp_path / "f.sweep.yaml").write_text(
         f"scenario: {STALLED}\nname: '..'\nproduct: {{arsenal.production_rate: [6, 12]}}\n"
     )

@@ -8,6 +8,7 @@ from conftest import NEUTRAL, SCENARIOS
 
 import sim
 from sim.errors import ScenarioError
+from sim.loader import scenario_from_dict
 
 
 def write(tmp: Path, name: str, data) -> Path:
@@ -289,3 +290,172 @@ def test_all_problems_are_reported_together(tmp_path, base):
         "extends: base.yaml\ntalks:\n  initial_trust: 2\n  rounds_per_year: -1\narsenal:\n  growht: 1\n",
     )
     assert len(problems(path)) == 3
+
+
+# ------------------------------------------------------------------ hostile input (issue 9)
+
+
+def test_a_long_extends_chain_is_refused_at_the_cap_without_recursion(tmp_path, base):
+    for i in range(1500):
+        write(tmp_path, f"c{i}.yaml", f"extends: c{i + 1}.yaml\n" if i < 1499 else NEUTRAL)
+    p = one(tmp_path / "c0.yaml")
+    assert (p.file, p.line, p.path) == (str(tmp_path / "c31.yaml"), 1, "extends")
+    assert "more than 32 scenario files extend one another" in p.message
+    write(tmp_path, "c20.yaml", "extends: base.yaml\ntitle: twenty\n")
+    assert sim.load_scenario(tmp_path / "c0.yaml").arsenal.production_rate.value == 12
+
+
+def test_a_value_a_child_deletes_or_replaces_is_blamed_on_the_child(tmp_path, base):
+    child = write(tmp_path, "child.yaml", "extends: base.yaml\narsenal:\n  production_rate: null\n")
+    p = one(child)
+    assert (p.file, p.line) == (str(child), 3) and p.message.startswith("missing required key")
+    child = write(
+        tmp_path, "child.yaml", "extends: base.yaml\ndeal:\n  shutdown_months: {uniform: [1]}\n"
+    )
+    assert (one(child).file, one(child).line) == (str(child), 3)
+
+
+def test_a_change_in_the_child_that_breaks_a_parent_value_points_at_the_child(tmp_path, base):
+    write(
+        tmp_path,
+        "mid.yaml",
+        "extends: base.yaml\ncalendar:\n  e:\n    at: 2027-01\n    action: open_talks\n",
+    )
+    child = write(tmp_path, "child.yaml", "extends: mid.yaml\nstart: 2030-01\n")
+    p = one(child)
+    assert (p.file, p.line, p.path) == (str(child), 2, "calendar.e.at")
+    assert "outside the horizon" in p.message and f"{tmp_path / 'mid.yaml'}:4" in p.hint
+    p = one(tmp_path / "mid.yaml", overrides=["start=2030-01"])
+    assert p.file == "--set start=2030-01"
+
+
+def test_an_unknown_set_path_names_the_option_with_a_did_you_mean(base):
+    p = one(base, overrides=["arsenal.prodution_rate=3"])
+    assert (p.file, p.line, p.path) == ("--set arsenal.prodution_rate=3", None, p.path)
+    assert p.path == "arsenal.prodution_rate" and p.hint == "did you mean 'production_rate'?"
+    assert str(p).startswith("--set arsenal.prodution_rate=3: arsenal.prodution_rate: unknown")
+    p = one(base, overrides=["talks.nope.deeper=1"])
+    assert p.file == "--set talks.nope.deeper=1" and p.message == "unknown key 'nope'"
+
+
+def test_set_extends_is_refused_so_the_saved_scenario_is_what_ran(tmp_path, base):
+    p = one(base, overrides=["extends=other.yaml"])
+    assert p.file == "--set extends=other.yaml" and "cannot be changed" in p.message
+    with pytest.raises(ScenarioError):
+        scenario_from_dict({**NEUTRAL, "extends": "base.yaml"})
+
+
+def test_the_resolved_data_describes_exactly_what_ran(tmp_path, base):
+    child = write(tmp_path, "child.yaml", "extends: base.yaml\ntalks:\n  rounds_per_year: 2\n")
+    s = sim.load_scenario(child, overrides=["deal.relief=0.3", "arsenal.growth={uniform: [0, 1]}"])
+    saved = write(tmp_path, "saved.yaml", s.resolved)
+    again = sim.load_scenario(saved)
+    assert again.content_hash() == s.content_hash() and again.resolved == s.resolved
+    assert "extends" not in s.resolved and s.deal.relief.value == 0.3
+
+
+@pytest.mark.parametrize("secret", ["root:$6$hash:19000:0:99999:7:::\n", "password: hunter2\n"])
+def test_a_parent_that_is_not_a_scenario_is_refused_without_quoting_it(tmp_path, secret):
+    (tmp_path / "shadow").write_text(secret)
+    p = one(write(tmp_path, "a.yaml", "extends: shadow\n"))
+    assert p.path == "extends" and "not a scenario file" in p.message
+    (tmp_path / "conf.yaml").write_text(secret)
+    found = problems(write(tmp_path, "b.yaml", "extends: conf.yaml\n"))
+    assert "not a scenario file" in found[0].message
+    assert not any(word in str(found) for word in ("hunter2", "password", "19000"))
+
+
+def test_a_facts_file_that_is_not_one_is_refused_without_quoting_it(tmp_path, base):
+    (tmp_path / "notes.yaml").write_text("api_key: s3cret\n")
+    text = "extends: base.yaml\nfacts: notes.yaml\ntalks:\n  trust_gain: {value: 0.1, source: f}\n"
+    p = one(write(tmp_path, "f.yaml", text))
+    assert "not a facts file" in p.message and "s3cret" not in str(p) and "api_key" not in str(p)
+    p = one(write(tmp_path, "g.yaml", text.replace("notes.yaml", "/etc/passwd")))
+    assert p.line == 2 and "is not a .yaml file" in p.message
+
+
+@pytest.mark.parametrize("name", ["..", ".", ".hidden", "a/b", "-rf", "x" * 101, "a\nb"])
+def test_names_must_be_one_safe_folder_name(tmp_path, base, name):
+    p = one(write(tmp_path, "n.yaml", {"extends": "base.yaml", "name": name}))
+    assert p.path == "name" and p.line == 2 and "is not a safe folder name" in p.message
+
+
+@pytest.mark.parametrize(("stem", "name"), [("..", "_."), (".yaml", "_yaml"), ("-x y", "_x_y")])
+def test_names_taken_from_a_file_stem_are_made_safe(tmp_path, base, stem, name):
+    path = tmp_path / f"{stem}.yaml"
+    path.write_text("extends: base.yaml\n")
+    assert sim.load_scenario(path).name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "path"),
+    [
+        ('title: "\\e[2Jcleared"\n', 2, "title"),
+        ('description: "a\\0b"\n', 2, "description"),
+        ('arsenal:\n  facilities:\n    open_site: {label: "\\x9b31m"}\n', 4, None),
+    ],
+)
+def test_control_characters_in_text_fields_are_refused_at_load(tmp_path, base, text, line, path):
+    p = one(write(tmp_path, "c.yaml", "extends: base.yaml\n" + text))
+    assert p.line == line and "control character" in p.message
+    assert path is None or p.path == path
+    p = one(base, overrides=['title="\\e]0;owned\\a"'])
+    assert p.file.startswith("--set title=") and "control character" in p.message
+
+
+def test_control_characters_from_python_mappings_are_refused_too(neutral):
+    neutral["title"] = "a\x1b[31mb"
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(neutral)
+    assert err.value.problems[0].path == "title" and "\x1b" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("source", "where", "message"),
+    [
+        ("start: 2026-02-30\n", ("d.yaml", 2), "day 30 does not exist in 2026-02"),
+        ("start: 2026-13\n", ("d.yaml", 2), "month 13 is not between 1 and 12"),
+        ("start: 0000-01\n", ("d.yaml", 2), "the year 0 is outside 1900-2200"),
+        (
+            "calendar:\n  e: {at: 2027-02-29, action: open_talks}\n",
+            ("d.yaml", 3),
+            "day 29 does not exist in 2027-02",
+        ),
+    ],
+)
+def test_impossible_dates_are_located_problems(tmp_path, base, source, where, message):
+    p = one(write(tmp_path, "d.yaml", "extends: base.yaml\n" + source))
+    assert (Path(p.file).name, p.line) == where and message in p.message
+    p = one(base, overrides=["start=2026-02-30"])
+    assert p.file == "--set start=2026-02-30" and "day 30 does not exist" in p.message
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (".inf", "expected a finite number, got inf"),
+        (".nan", "expected a finite number, got nan"),
+        ("1e308", "1e+308 is beyond any plausible value"),
+        ("{uniform: [0, .inf]}", "expected a finite number, got inf"),
+        ("{uniform: [0, 1e300]}", "1e+300 is beyond any plausible value"),
+        ("{beta: [.inf, 2]}", "expected less than or equal to 10000, got inf"),
+        ("200000", "a production rate must be between 0 and 100000 a year to be plausible"),
+        ("{lognormal: [12, 3]}", "lognormal(median 12, sigma 3) can give values from 0 to"),
+    ],
+)
+def test_infinite_and_absurd_numbers_are_refused(tmp_path, base, value, message):
+    p = one(
+        write(tmp_path, "x.yaml", f"extends: base.yaml\narsenal:\n  production_rate: {value}\n")
+    )
+    assert p.line == 3 and p.path.startswith("arsenal.production_rate") and message in p.message
+
+
+def test_text_meant_as_a_number_gets_a_hint(tmp_path, base):
+    p = one(write(tmp_path, "x.yaml", "extends: base.yaml\narsenal:\n  production_rate: 1,000\n"))
+    assert p.hint == "write the number plainly, e.g. 1000 (no thousands separators or %)"
+
+
+def test_an_override_path_that_cannot_be_a_key_path_is_refused(base):
+    p = one(base, overrides=[".".join(["a"] * 40) + "=1"])
+    assert p.file.startswith("--set a.a.a") and "not a key path" in p.message
+    assert one(base, overrides=["a..b=1"]).message == "empty key in the path"
