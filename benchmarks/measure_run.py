@@ -76,7 +76,7 @@ def main() -> None:
         results.save(args.save)
         out["save_seconds"] = time.perf_counter() - t1
     out["peak_mb"] = peak_mb()
-    # workers are forked from this process, so theirs starts from its size at the fork
+    # workers are spawned (fresh interpreters): theirs is their own, reaped at pool shutdown
     out["peak_worker_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024 / 1e6
     print(json.dumps(out))
 

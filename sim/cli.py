@@ -56,6 +56,7 @@ def _err(text: str) -> None:
 def _guard():
     """Turn expected failures into messages and exit codes, never tracebacks."""
     from .errors import ScenarioError
+    from .pool import WorkerLost
 
     try:
         yield
@@ -65,6 +66,9 @@ def _guard():
         n = len(exc.problems)
         _err(f"{n} problem{'s' if n != 1 else ''} found; nothing was run.")
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except WorkerLost as exc:  # worker processes kept dying (killed, or out of memory)
+        _err(f"error: {exc}")
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         _err("Interrupted: stopped cleanly; no result folder was written.")
         raise typer.Exit(EXIT_INTERRUPTED) from None

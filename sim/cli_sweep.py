@@ -144,6 +144,7 @@ def sweep(
         from .sweep import pending, pilot, plan_sweep, run_sweep, store_for
         from .sweep_file import build_spec
 
+        runner = make_executor(executor.value, workers, scheduler)  # checks --scheduler first
         spec = build_spec(
             file,
             param,
@@ -157,7 +158,6 @@ def sweep(
         )
         plan = plan_sweep(spec)
         store = store_for(plan, out)
-        runner = make_executor(executor.value, workers, scheduler)
         if dry_run:
             _print_plan(plan, pending(plan, store, retry_failed), pilot(plan), runner, out)
             return

@@ -10,9 +10,6 @@ stopping rule sees only the outcomes, so a seed always stops at the same count.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-import signal
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -20,9 +17,11 @@ from datetime import UTC, datetime
 import numpy as np
 
 from .collect import Memory, Stream
+from .limits import check_run
 from .model.replication import complete, freeze_row, run_one
 from .outcomes import FIRSTS, SCALARS
 from .plan import Plan, compile_plan
+from .pool import Pool, WorkerLost, default_workers
 from .schema import Scenario
 from .summary import HEADLINE_EVENTS
 
@@ -38,13 +37,6 @@ STREAM_CHUNK = 1000  # fixed, so streamed statistics do not depend on the worker
 
 class SimulationError(RuntimeError):
     """A replication failed: a bug in the engine, reported with its replication index."""
-
-
-def default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool = True) -> dict:
@@ -84,13 +76,12 @@ def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool =
     }
 
 
-_PLAN: Plan | None = None
+_PLAN: Plan | None = None  # a worker's copy of the run's plan, set once when it starts
 
 
 def _init_worker(plan: Plan) -> None:
     global _PLAN
     _PLAN = plan
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
 
 
 def _work(task: tuple[int, int, int, bool]) -> dict:
@@ -116,12 +107,17 @@ def chunks(start: int, stop: int, size: int | None, workers: int = 1) -> list[tu
 
 
 class Executor:
-    """Runs chunks in this process or on a pool, yielding them in replication order."""
+    """Runs chunks in this process or on a `Pool`, yielding them in replication order.
+
+    One pool serves every batch of a run (adaptive runs ask for several), so
+    workers start once. A chunk whose worker died is run again on a fresh pool
+    with the same numbers; one lost too often stops the run with `WorkerLost`.
+    """
 
     def __init__(self, plan: Plan, workers: int):
         self.plan = plan
         self.workers = workers
-        self.pool = None
+        self.pool: Pool | None = None
 
     def __enter__(self) -> Executor:
         return self
@@ -132,17 +128,18 @@ class Executor:
                 yield run_chunk(self.plan, seed, a, b, trajectories)
             return
         if self.pool is None:
-            context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-            self.pool = context.Pool(self.workers, _init_worker, (self.plan,))
-        yield from self.pool.imap(_work, [(seed, a, b, trajectories) for a, b in pieces])
+            self.pool = Pool(self.workers, _init_worker, (self.plan,))
+        try:
+            yield from self.pool.ordered(_work, [(seed, a, b, trajectories) for a, b in pieces])
+        except WorkerLost as exc:
+            a, b = pieces[exc.index]
+            raise WorkerLost(
+                f"replications {a}-{b - 1}: {exc}; the run was stopped", exc.index
+            ) from None
 
     def __exit__(self, kind, value, tb) -> None:
         if self.pool is not None:
-            if kind is None:
-                self.pool.close()
-            else:
-                self.pool.terminate()
-            self.pool.join()
+            self.pool.close(stop=kind is not None)
 
 
 def run(
@@ -170,8 +167,10 @@ def run(
     in batches until the standard error of every headline probability is at
     most `precision` and that of the mean warheads and material at most
     `precision` times the mean (`reps` then sets the first batch; `max_reps`
-    caps the total).
+    caps the total). A run whose replications cannot fit (see `limits`) is refused
+    with a `ScenarioError` before anything runs.
     """
+    where = ("--reps", None) if reps is not None else (scenario.path, "run.replications")
     reps = scenario.run.replications if reps is None else int(reps)
     seed = scenario.run.seed if seed is None else int(seed)
     if reps < 1:
@@ -186,6 +185,7 @@ def run(
     clock = time.perf_counter()
     if precision is not None:
         reps = max(BATCH, math.ceil(reps / BATCH) * BATCH)
+    check_run(plan, reps, kept=not stream, trajectories=trajectories, where=where)
     sink = Stream(plan, spool_dir) if stream else Memory(plan, reps, trajectories)
     size = STREAM_CHUNK if stream else None  # streamed sums need fixed chunks
     try:

@@ -30,6 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import Problem, ScenarioError
+from .limits import MAX_POINTS
 from .yamlfile import parse_yaml
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -263,6 +264,17 @@ def _range(start: float, stop: float, count: Any, path: str, where: Where, text:
                     f"range {text!r}: the count must be a whole number, at least 2; got {count!r}",
                     path,
                     "for example 0.05:0.25:5 gives 0.05, 0.1, 0.15, 0.2, 0.25",
+                )
+            ]
+        )
+    if n > MAX_POINTS:  # refused before a tuple of that many values is built
+        raise ScenarioError(
+            [
+                where.problem(
+                    f"range {text!r}: {n:,} values, more than the {MAX_POINTS:,} points "
+                    "a sweep may have",
+                    path,
+                    "fewer values",
                 )
             ]
         )
