@@ -133,14 +133,25 @@ class Pool:
                     yield i, outcome.result() if error is None else error
 
     def _outcomes(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[int, Future | WorkerLost]]:
-        """Finished futures (or `WorkerLost`) by task index; lost tasks are submitted again."""
+        """Finished futures (or `WorkerLost`) by task index; lost tasks are submitted again.
+
+        When a worker dies, every task in flight is lost with it, not only the one
+        that killed it. A task on its last try therefore runs alone: if its worker
+        dies then, the task is the cause, and no other task is charged for it.
+        """
         todo = deque(range(len(tasks)))
         lost = dict.fromkeys(range(len(tasks)), 0)
         running: dict[Future, tuple[int, ProcessPoolExecutor]] = {}
+
+        def last_try(i: int) -> bool:
+            return 0 < lost[i] >= self.retries
+
         try:
             while todo or running:
                 while todo and len(running) < AHEAD * self.workers:
                     i = todo[0]
+                    if running and (last_try(i) or any(last_try(j) for j, _ in running.values())):
+                        break  # a last try runs alone
                     executor = self._pool()
                     try:
                         future = executor.submit(fn, tasks[i])
