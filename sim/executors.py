@@ -3,9 +3,11 @@
 An executor is a context manager with one method, `map(fn, tasks)`, that yields
 `(task index, outcome)` as each task finishes, in whatever order they finish;
 the outcome is the function's return value, or the exception that lost the task
-(a worker that died). Parallelism is over points; each point runs its
-replications serially, so the numbers never depend on the executor: the sweep
-puts the records back in point order before anything is written.
+(on local processes, `WorkerLost` for a point whose worker died on every try: a
+point lost with a dead worker is first run again, see `pool`). Parallelism is
+over points; each point runs its replications serially, so the numbers never
+depend on the executor: the sweep puts the records back in point order before
+anything is written. A `--scheduler` address is checked before anything connects.
 """
 
 from __future__ import annotations

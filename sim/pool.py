@@ -92,6 +92,7 @@ class Pool:
         self.initargs = initargs
         self.retries = retries
         self.restarts = 0  # executors replaced after a worker died
+        self.finished = 0  # tasks that came back from a worker (with a result or an error)
         self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Pool:
@@ -173,6 +174,7 @@ class Pool:
                         self._replace(executor)
                         again.append(i)
                     else:
+                        self.finished += 1
                         yield i, future
                 for i in reversed(again):  # back to the front of the queue, in task order
                     if self._lose(i, lost):
@@ -188,12 +190,14 @@ class Pool:
         lost[i] += 1
         return lost[i] > self.retries
 
-    @staticmethod
-    def _given_up(i: int, lost: dict[int, int]) -> WorkerLost:
-        return WorkerLost(
-            f"a worker process died {lost[i]} times while running it (killed, or out of memory)",
-            index=i,
-        )
+    def _given_up(self, i: int, lost: dict[int, int]) -> WorkerLost:
+        why = "killed, or out of memory"
+        if not self.finished:  # no worker ever got as far as finishing a task
+            why += (
+                "; if sim runs from a script, put the script's code under "
+                '`if __name__ == "__main__":`, since every worker process imports the script'
+            )
+        return WorkerLost(f"a worker process died {lost[i]} times while running it ({why})", i)
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:

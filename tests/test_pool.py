@@ -274,3 +274,20 @@ def test_a_sweep_point_whose_worker_keeps_dying_is_recorded_failed_with_the_reas
     for p in plan.points:
         if p.values["arsenal.production_rate"] != 12:
             assert result.record(p)["metrics"] == clean.record(p)["metrics"]
+
+
+def test_a_script_without_a_main_guard_is_told_to_add_one(tmp_path):
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from sim.pool import Pool\n"
+        "print(list(Pool(2).ordered(abs, [-1, -2, -3])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("sim.pool.WorkerLost: a worker process died 3 times")
+    assert 'put the script\'s code under `if __name__ == "__main__":`' in last
