@@ -1,11 +1,16 @@
 """One process pool for runs and sweeps: spawn-safe, and it survives its workers.
 
-`Pool` wraps `concurrent.futures.ProcessPoolExecutor` with the `spawn` start
-method: every worker is a fresh interpreter that imports what it needs, so no
-thread, lock or open file of the parent is copied into it (forking is unsafe on
-macOS and inside Jupyter kernels). Task functions must therefore be defined at
-module level, and tasks and their results must be picklable; shared read-only
-state (a run's compiled plan) goes to each worker once, through an initializer.
+`Pool` wraps `concurrent.futures.ProcessPoolExecutor` with a start method that
+never copies the parent: no thread, lock or open file of `sim`'s process (or of
+a Jupyter kernel) is forked into a worker, which is what makes plain `fork`
+unsafe on macOS and in notebooks. On Linux it is `forkserver`: one clean server
+process imports the simulation once (`PRELOAD`) and forks every worker from
+itself, so a pool starts in milliseconds after the first; elsewhere `spawn`, a
+fresh interpreter per worker (as CPython 3.14 chooses). Either way task
+functions must be defined at module level, tasks and results must be picklable,
+shared read-only state (a run's compiled plan) goes to each worker once through
+an initializer, and a script that starts a pool needs the usual
+`if __name__ == "__main__":` guard, because each worker imports it.
 
 Workers ignore SIGINT: Ctrl-C reaches the whole process group, and the parent
 alone decides what to do (stop its workers, keep what finished). A worker also
@@ -25,6 +30,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -33,7 +39,9 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
 from typing import Any
 
-START_METHOD = "spawn"
+START_METHOD = "forkserver" if sys.platform == "linux" else "spawn"
+#: What the fork server imports before forking workers: everything a task needs.
+PRELOAD = ("sim.runner", "sim.sweep", "sim.executors")
 #: How many times a task lost with a dead worker is run again before it is given up.
 RETRIES = 2
 #: Tasks submitted ahead per worker: enough to keep every worker busy, few enough
@@ -72,6 +80,18 @@ def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
         initializer(*initargs)
 
 
+_preloaded = False
+
+
+def _context(method: str) -> multiprocessing.context.BaseContext:
+    global _preloaded
+    context = multiprocessing.get_context(method)
+    if method == "forkserver" and not _preloaded:  # before the server first starts
+        context.set_forkserver_preload(list(PRELOAD))
+        _preloaded = True
+    return context
+
+
 class Pool:
     """Worker processes, started on first use and replaced when one dies.
 
@@ -86,8 +106,10 @@ class Pool:
         initargs: tuple = (),
         *,
         retries: int = RETRIES,
+        method: str = START_METHOD,
     ):
         self.workers = max(1, int(workers))
+        self.method = method
         self.initializer = initializer
         self.initargs = initargs
         self.retries = retries
@@ -203,7 +225,7 @@ class Pool:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
                 self.workers,
-                mp_context=multiprocessing.get_context(START_METHOD),
+                mp_context=_context(self.method),
                 initializer=_start_worker,
                 initargs=(self.initializer, self.initargs),
             )

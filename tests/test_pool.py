@@ -32,43 +32,54 @@ TIMEOUT = 90  # seconds before a subprocess counts as hung
 
 
 def workers_of(pid: int) -> list[int]:
-    """The pool workers under process `pid` (spawned interpreters, not the resource tracker)."""
+    """Pool workers under process `pid`: spawned interpreters, or children of a fork server.
+
+    (Not the fork server itself, nor multiprocessing's resource tracker.)
+    """
+    family = _descendants(pid)
+    return [kid for kid, parent in family.items() if kid != pid and _is_worker(parent, kid)]
+
+
+def _is_worker(parent: int, kid: int) -> bool:
+    return "spawn_main" in _cmdline(kid) or "forkserver" in _cmdline(parent)
+
+
+def _descendants(pid: int) -> dict[int, int]:
+    """{process: its parent} for every process under `pid`, and `pid` itself mapped to 0."""
     try:
         import psutil
     except ImportError:
         psutil = None
+    found = {pid: 0}
     if psutil is not None:
         try:
-            kids = psutil.Process(pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            return []
-        found = []
-        for kid in kids:
-            try:
-                if "spawn_main" in " ".join(kid.cmdline()):
-                    found.append(kid.pid)
-            except psutil.Error:
-                continue
+            for kid in psutil.Process(pid).children(recursive=True):
+                try:
+                    found[kid.pid] = kid.ppid()
+                except psutil.Error:
+                    continue
+        except psutil.Error:
+            pass
         return found
-    found = []
-    for children in Path(f"/proc/{pid}/task").glob("*/children"):
-        for kid in children.read_text().split():
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for children in Path(f"/proc/{parent}/task").glob("*/children"):
             try:
-                cmdline = Path(f"/proc/{kid}/cmdline").read_bytes()
+                kids = [int(k) for k in children.read_text().split()]
             except OSError:
                 continue
-            if b"spawn_main" in cmdline:
-                found.append(int(kid))
+            for kid in kids:
+                found[kid] = parent
+                todo.append(kid)
     return found
 
 
-def cpu_seconds(pid: int) -> float:
-    """User CPU time of a process so far (0 once it is gone)."""
+def _cmdline(pid: int) -> str:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
-        return 0.0
-    return int(fields[11]) / os.sysconf("SC_CLK_TCK")  # utime, field 14 of stat
+        return ""
 
 
 def alive(pid: int) -> bool:
@@ -79,17 +90,21 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def kill_a_busy_worker(proc: subprocess.Popen, busy: float = 1.0) -> int:
-    """Wait until a worker of `proc` has computed `busy` CPU seconds, then kill -9 it."""
+def kill_a_worker_once(proc: subprocess.Popen, started) -> int:
+    """When `started()` says part of the work is done (and not all), kill -9 one worker."""
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline and proc.poll() is None:
-        for pid in workers_of(proc.pid):
-            if cpu_seconds(pid) >= busy:
-                os.kill(pid, signal.SIGKILL)
-                return pid
-        time.sleep(0.05)
+        workers = workers_of(proc.pid)
+        if workers and started():
+            os.kill(workers[0], signal.SIGKILL)
+            return workers[0]
+        time.sleep(0.01)
     out, err = proc.communicate()
-    pytest.fail(f"no worker got busy before the command ended: {out} {err}")
+    pytest.fail(f"the command ended before a worker could be killed: {out} {err}")
+
+
+def rows_in(pattern: str, folder: Path) -> int:
+    return sum(path.read_text().count("\n") for path in folder.glob(pattern))
 
 
 def finish(proc: subprocess.Popen) -> tuple[str, str]:
@@ -114,19 +129,24 @@ def sim_command(*args) -> subprocess.Popen:
 # --------------------------------------------------------------------------- the pool
 
 
-def test_ordered_yields_in_task_order_whatever_finishes_first():
+METHODS = pytest.mark.parametrize("method", ["forkserver", "spawn"])
+
+
+@METHODS
+def test_ordered_yields_in_task_order_whatever_finishes_first(method):
     tasks = [(0.3, 1), (0.0, 2), (0.1, 3), (0.0, 4), (0.0, 5)]
-    with Pool(2) as pool:
+    with Pool(2, method=method) as pool:
         assert list(pool.ordered(twice, tasks)) == [2, 4, 6, 8, 10]
         again = dict(pool.as_completed(twice, tasks))  # the same workers, reused
     assert again == {0: 2, 1: 4, 2: 6, 3: 8, 4: 10}
     assert pool.restarts == 0
 
 
-def test_a_killed_worker_is_replaced_and_its_task_rerun(tmp_path):
+@METHODS
+def test_a_killed_worker_is_replaced_and_its_task_rerun(tmp_path, method):
     marker = tmp_path / "died"
     tasks = [("", 1), ("", 2), (str(marker), 3), ("", 4), ("", 5)]
-    with Pool(2) as pool:
+    with Pool(2, method=method) as pool:
         assert list(pool.ordered(die_once, tasks)) == [2, 4, 6, 8, 10]
     assert marker.exists()  # the worker did die
     assert pool.restarts == 1
@@ -209,9 +229,10 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
 
 
 def test_sim_run_survives_a_killed_worker_with_the_same_numbers(tmp_path):
-    args = ["run", SCENARIOS / "stalled.yaml", "-n", 8000, "-s", 5, "-q", "--no-trajectories"]
+    args = ["run", SCENARIOS / "stalled.yaml", "-n", 5000, "-s", 5, "-q", "--no-trajectories"]
     proc = sim_command(*args, "-w", 2, "-o", tmp_path / "killed")
-    kill_a_busy_worker(proc)
+    # the first chunk of 1,000 is spooled, the other four are still to come
+    kill_a_worker_once(proc, lambda: rows_in(".sim-spool-*/*.csv", tmp_path / "killed") > 1000)
     _, err = finish(proc)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
@@ -224,9 +245,10 @@ def test_sim_run_survives_a_killed_worker_with_the_same_numbers(tmp_path):
 
 def test_a_local_sweep_survives_a_killed_worker_with_the_same_table(tmp_path):
     args = ["sweep", SCENARIOS / "stalled.yaml", "-p", "arsenal.production_rate=6:18:6"]
-    args += ["-n", 1000, "-s", 3, "-m", "final_material", "-q"]
+    args += ["-n", 600, "-s", 3, "-m", "final_material", "-q"]
     proc = sim_command(*args, "-w", 2, "-o", tmp_path / "killed")
-    kill_a_busy_worker(proc)
+    points = tmp_path / "killed" / "sweeps" / "stalled" / "points"
+    kill_a_worker_once(proc, lambda: 1 <= len(list(points.glob("*.json"))) < 5)
     out, err = finish(proc)
     assert proc.returncode == 0, err
     assert "6 computed, 0 cached, 0 failed" in out
@@ -288,6 +310,6 @@ def test_a_script_without_a_main_guard_is_told_to_add_one(tmp_path):
         [sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT
     )
     assert done.returncode == 1
-    last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("sim.pool.WorkerLost: a worker process died 3 times")
-    assert 'put the script\'s code under `if __name__ == "__main__":`' in last
+    (lost,) = [line for line in done.stderr.splitlines() if line.startswith("sim.pool.WorkerLost")]
+    assert lost.startswith("sim.pool.WorkerLost: a worker process died 3 times")
+    assert 'put the script\'s code under `if __name__ == "__main__":`' in lost
