@@ -62,16 +62,12 @@ def _descendants(pid: int) -> dict[int, int]:
             pass
         return found
     todo = [pid]
-    while todo:
+    while todo:  # without psutil: pgrep, one generation at a time
         parent = todo.pop()
-        for children in Path(f"/proc/{parent}/task").glob("*/children"):
-            try:
-                kids = [int(k) for k in children.read_text().split()]
-            except OSError:
-                continue
-            for kid in kids:
-                found[kid] = parent
-                todo.append(kid)
+        listed = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True)
+        for kid in map(int, listed.stdout.split()):
+            found[kid] = parent
+            todo.append(kid)
     return found
 
 
