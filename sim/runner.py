@@ -185,7 +185,9 @@ def run(
     clock = time.perf_counter()
     if precision is not None:
         reps = max(BATCH, math.ceil(reps / BATCH) * BATCH)
-    check_run(plan, reps, kept=not stream, trajectories=trajectories, where=where)
+    most = max(reps, max_reps) if precision is not None else reps  # what the sink may grow to
+    where = ("--max-reps", None) if most > reps else where
+    check_run(plan, most, kept=not stream, trajectories=trajectories, where=where)
     sink = Stream(plan, spool_dir) if stream else Memory(plan, reps, trajectories)
     size = STREAM_CHUNK if stream else None  # streamed sums need fixed chunks
     try:

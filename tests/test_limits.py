@@ -77,6 +77,12 @@ def test_the_limit_follows_the_machines_memory(tmp_path, monkeypatch):
     assert streamed.exit_code == 0, streamed.output  # flat memory: no such limit
 
 
+def test_an_adaptive_run_is_checked_at_its_cap(tmp_path):
+    args = ["run", STALLED, "--precision", 0.01, "--max-reps", 10**12]
+    text = refused(*args, out=tmp_path)
+    assert "--max-reps: 1,000,000,000,000 replications need about" in text
+
+
 def test_replications_from_the_scenario_file_are_located_there():
     scenario = sim.load_scenario(STALLED, overrides=[f"run.replications={10**12}"])
     with pytest.raises(ScenarioError) as caught:
