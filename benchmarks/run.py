@@ -65,7 +65,7 @@ def measure(scenario: Path, reps: int, workers: int, *extra: str) -> dict:
 def events_per_replication(scenario: Path, n: int = 2000) -> float:
     plan = compile_plan(sim.load_scenario(scenario))
     draws = plan.draws(1, 0, n)
-    return sum(run_one(plan, draws, j).events for j in range(n)) / n
+    return sum(run_one(plan, draws, j, count=True).events for j in range(n)) / n
 
 
 def raw_simpy_events_per_second(n: int = 300_000) -> float:

@@ -103,6 +103,7 @@ def _guard():
     """
     from .errors import ScenarioError
     from .folders import SaveError
+    from .pool import WorkerLost
 
     try:
         with _sigterm_as_interrupt():
@@ -113,6 +114,9 @@ def _guard():
         n = len(exc.problems)
         _err(f"{n} problem{'s' if n != 1 else ''} found; nothing was run.")
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except WorkerLost as exc:  # worker processes kept dying (killed, or out of memory)
+        _err(f"error: {exc}")
+        raise typer.Exit(1) from None
     except KeyboardInterrupt as exc:
         _err("Interrupted: stopped cleanly; no result folder was written.")
         raise typer.Exit(interrupted_code(exc)) from None
@@ -210,12 +214,20 @@ def run(
     with _guard():
         from .folders import SaveError, check_name, check_out, check_within
         from .loader import load_scenario
-        from .runner import SimulationError
+        from .runner import SimulationError, check_size
         from .runner import run as run_scenario
         from .writers import needed_bytes
 
         scenario = load_scenario(file, overrides=set_)
         check_name(scenario.name, "scenario name", str(file))
+        check_size(  # a run that cannot fit is refused before its destination is looked at
+            scenario,
+            reps,
+            precision=precision,
+            max_reps=max_reps,
+            stream=no_trajectories,
+            trajectories=not no_trajectories,
+        )
         at_least = reps or scenario.run.replications  # --precision may run more, never fewer
         months = scenario.horizon_months + 1
         check_out(out, needed_bytes(at_least, months, not no_trajectories))

@@ -145,6 +145,7 @@ def sweep(
         from .sweep import pending, pilot, plan_sweep, run_sweep, store_for
         from .sweep_file import build_spec
 
+        runner = make_executor(executor.value, workers, scheduler)  # checks --scheduler first
         spec = build_spec(
             file,
             param,
@@ -158,7 +159,6 @@ def sweep(
         )
         plan = plan_sweep(spec)
         store = store_for(plan, out, _name_source(name, spec))
-        runner = make_executor(executor.value, workers, scheduler)
         if dry_run:
             _print_plan(plan, pending(plan, store, retry_failed), pilot(plan), runner, out)
             return

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ScenarioError
+from .limits import check_points
 from .sweep_spec import Factor
 
 #: Mixed into the sweep seed so the design's random numbers never coincide with
 #: the replications' streams, which are derived from the same seed.
 _DESIGN_STREAM = 0x5EED_D351
+DEFAULT_SAMPLES = 64  # Latin hypercube points, or Sobol base samples, when none are given
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,46 @@ class Design:
         return None
 
 
-def make_design(kind: str, factors: tuple[Factor, ...], samples: int | None, seed: int) -> Design:
-    """Build a grid, Latin hypercube or Sobol (Saltelli) design."""
+def design_size(kind: str, factors: tuple[Factor, ...], samples: int | None) -> int:
+    """How many points a design has, computed without building it."""
+    if kind == "grid":
+        return math.prod(f.levels or 1 for f in factors)
+    n = samples or DEFAULT_SAMPLES
+    return n * (len(factors) + 2) if kind == "sobol" else n
+
+
+def make_design(
+    kind: str,
+    factors: tuple[Factor, ...],
+    samples: int | None,
+    seed: int,
+    source: str | None = None,
+) -> Design:
+    """Build a grid, Latin hypercube or Sobol (Saltelli) design.
+
+    Its size is checked first, against `limits.MAX_POINTS`; `source` is the
+    sweep file the design came from, if any, for that message.
+    """
+    n, d = samples or DEFAULT_SAMPLES, len(factors)
+    if kind == "grid":
+        described = "a grid of " + " x ".join(str(f.levels) for f in factors) + " levels"
+        hint = "fewer levels; a sampled design (--design lhs --samples 256) covers many factors"
+    elif kind in ("lhs", "sobol"):
+        described = (
+            f"a Latin hypercube of {n:,} samples"
+            if kind == "lhs"
+            else f"a Sobol design of {n:,} base samples x ({d} factor{'s' * (d != 1)} + 2)"
+        )
+        hint = "fewer --samples: a few hundred already rank the factors"
+    else:
+        raise ValueError(f"unknown design {kind!r}")
+    where = source or ("--param" if kind == "grid" else "--samples")
+    check_points(design_size(kind, factors, samples), described, where, hint)
     if kind == "grid":
         return grid(factors)
     if kind == "lhs":
-        return latin_hypercube(factors, samples or 64, seed)
-    if kind == "sobol":
-        return sobol(factors, samples or 64, seed)
-    raise ValueError(f"unknown design {kind!r}")
+        return latin_hypercube(factors, n, seed)
+    return sobol(factors, n, seed)
 
 
 def grid(factors: tuple[Factor, ...]) -> Design:

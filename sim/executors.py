@@ -3,70 +3,59 @@
 An executor is a context manager with one method, `map(fn, tasks)`, that yields
 `(task index, outcome)` as each task finishes, in whatever order they finish;
 the outcome is the function's return value, or the exception that lost the task
-(a worker that died). Parallelism is over points; each point runs its
-replications serially, so the numbers never depend on the executor: the sweep
-puts the records back in point order before anything is written.
+(on local processes, `WorkerLost` for a point whose worker died on every try: a
+point lost with a dead worker is first run again, see `pool`). Parallelism is
+over points; each point runs its replications serially, so the numbers never
+depend on the executor: the sweep puts the records back in point order before
+anything is written. A `--scheduler` address is checked before anything connects.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import signal
 import socket
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+from urllib.parse import urlsplit
+
+from .pool import Pool, default_workers
 
 Outcome = tuple[int, Any]
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-
-
-def _call(job: tuple[int, Callable, tuple]) -> Outcome:
-    i, fn, args = job
-    return i, fn(*args)
-
-
 class LocalExecutor:
-    """Local processes (a fork-based pool); with one worker, this process, serially."""
+    """Local processes (the spawn-safe `Pool` runs use); with one worker, this process."""
 
     def __init__(self, workers: int | None = None):
-        from .runner import default_workers
-
         self.workers = max(1, workers or default_workers())
         self.description = (
             "this process" if self.workers == 1 else f"{self.workers} local processes"
         )
+        self.pool: Pool | None = None
 
     def __enter__(self) -> LocalExecutor:
         return self
 
-    def __exit__(self, *exc) -> None:
-        return None
+    def __exit__(self, kind, value, tb) -> None:
+        if self.pool is not None:
+            self.pool.close(stop=kind is not None)
 
     def map(self, fn: Callable, tasks: Sequence[tuple]) -> Iterator[Outcome]:
+        """Outcomes as points finish; a point whose worker died is run again (see `Pool`)."""
         if not tasks:
             return
         if self.workers == 1 or len(tasks) == 1:
             for i, args in enumerate(tasks):
                 yield i, fn(*args)
             return
-        method = "fork" if os.name == "posix" else "spawn"
-        pool = multiprocessing.get_context(method).Pool(
-            min(self.workers, len(tasks)), _ignore_sigint
-        )
-        try:
-            jobs = [(i, fn, args) for i, args in enumerate(tasks)]
-            yield from pool.imap_unordered(_call, jobs, chunksize=1)
-            pool.close()
-        except BaseException:
-            pool.terminate()  # Ctrl-C or an error: stop the points in flight now
-            raise
-        finally:
-            pool.join()
+        if self.pool is None:
+            self.pool = Pool(min(self.workers, len(tasks)))
+        yield from self.pool.as_completed(_call, [(fn, args) for args in tasks])
+
+
+def _call(job: tuple[Callable, tuple]) -> Any:
+    fn, args = job
+    return fn(*args)
 
 
 class DaskExecutor:
@@ -77,15 +66,13 @@ class DaskExecutor:
     """
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None):
-        from .runner import default_workers
-
-        self.scheduler = scheduler
+        self.scheduler = check_scheduler(scheduler) if scheduler else None
         # Workers of a cluster we start; an existing cluster has as many as it has.
         self.workers = None if scheduler else max(1, workers or default_workers())
         self.client = None
         self.cluster = None
         self.description = (
-            f"the Dask cluster at {scheduler}"
+            f"the Dask cluster at {self.scheduler}"
             if scheduler
             else f"a local Dask cluster of {self.workers} workers"
         )
@@ -152,10 +139,53 @@ class DaskExecutor:
             raise
 
 
+#: Protocols a Dask scheduler listens on (distributed's comm backends, but in-process).
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ucx", "ws", "wss")
+_SCHEDULER_HINT = (
+    "give the address `dask scheduler` prints, such as tcp://10.0.0.5:8786 "
+    "(tcp://, tls://, ucx://, ws:// or wss://), or HOST:PORT"
+)
+
+
+def check_scheduler(address: str) -> str:
+    """A Dask scheduler address, checked before anything connects: `tcp://HOST:PORT` or `HOST:PORT`.
+
+    Refused with a `ScenarioError` naming `--scheduler` (an `http://` dashboard
+    link, a missing host, a port that is not a number from 1 to 65535).
+    """
+    from .errors import ScenarioError
+
+    def bad(why: str) -> ScenarioError:
+        return ScenarioError.single(
+            f"{address!r} is not a Dask scheduler address: {why}",
+            file="--scheduler",
+            hint=_SCHEDULER_HINT,
+        )
+
+    text = address.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    if scheme.lower() not in SCHEDULER_PROTOCOLS:
+        if scheme.lower() in ("http", "https"):
+            raise bad(f"{scheme}:// is a web address (the dashboard's?), not the scheduler's")
+        raise bad(f"unknown protocol {scheme}://")
+    parts = urlsplit(f"{scheme}://{rest}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise bad("expected HOST or HOST:PORT after the protocol")
+    if port == 0:
+        raise bad("the port must be a number from 1 to 65535")
+    if port is None and not sep:
+        raise bad("give the port (Dask's default is 8786)")
+    return text
+
+
 def _probe(address: str) -> None:
     """Fail in a second, not after the client's long retry, when nothing listens there."""
-    from urllib.parse import urlsplit
-
     from .errors import ScenarioError
 
     parts = urlsplit(address if "://" in address else f"tcp://{address}")

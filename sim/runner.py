@@ -11,9 +11,6 @@ sees only the outcomes, so a seed always stops at the same count.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-import signal
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -22,9 +19,11 @@ import numpy as np
 
 from .collect import Memory, Stream
 from .intervals import Z95
+from .limits import check_run
 from .model.replication import complete, freeze_row, run_one
 from .outcomes import FIRSTS, SCALARS
 from .plan import Plan, compile_plan
+from .pool import Pool, WorkerLost, default_workers
 from .schema import Scenario
 from .summary import HEADLINE_EVENTS
 
@@ -42,13 +41,6 @@ STREAM_CHUNK = 1000  # fixed, so streamed statistics do not depend on the worker
 
 class SimulationError(RuntimeError):
     """A replication failed: a bug in the engine, reported with its replication index."""
-
-
-def default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool = True) -> dict:
@@ -88,13 +80,12 @@ def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool =
     }
 
 
-_PLAN: Plan | None = None
+_PLAN: Plan | None = None  # a worker's copy of the run's plan, set once when it starts
 
 
 def _init_worker(plan: Plan) -> None:
     global _PLAN
     _PLAN = plan
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
 
 
 def _work(task: tuple[int, int, int, bool]) -> dict:
@@ -120,12 +111,17 @@ def chunks(start: int, stop: int, size: int | None, workers: int = 1) -> list[tu
 
 
 class Executor:
-    """Runs chunks in this process or on a pool, yielding them in replication order."""
+    """Runs chunks in this process or on a `Pool`, yielding them in replication order.
+
+    One pool serves every batch of a run (adaptive runs ask for several), so
+    workers start once. A chunk whose worker died is run again on a fresh pool
+    with the same numbers; one lost too often stops the run with `WorkerLost`.
+    """
 
     def __init__(self, plan: Plan, workers: int):
         self.plan = plan
         self.workers = workers
-        self.pool = None
+        self.pool: Pool | None = None
 
     def __enter__(self) -> Executor:
         return self
@@ -136,17 +132,53 @@ class Executor:
                 yield run_chunk(self.plan, seed, a, b, trajectories)
             return
         if self.pool is None:
-            context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-            self.pool = context.Pool(self.workers, _init_worker, (self.plan,))
-        yield from self.pool.imap(_work, [(seed, a, b, trajectories) for a, b in pieces])
+            self.pool = Pool(self.workers, _init_worker, (self.plan,))
+        try:
+            yield from self.pool.ordered(_work, [(seed, a, b, trajectories) for a, b in pieces])
+        except WorkerLost as exc:
+            a, b = pieces[exc.index]
+            raise WorkerLost(
+                f"replications {a}-{b - 1}: {exc}; the run was stopped", exc.index
+            ) from None
 
     def __exit__(self, kind, value, tb) -> None:
         if self.pool is not None:
-            if kind is None:
-                self.pool.close()
-            else:
-                self.pool.terminate()
-            self.pool.join()
+            self.pool.close(stop=kind is not None)
+
+
+def check_size(
+    scenario: Scenario,
+    reps: int | None,
+    *,
+    precision: float | None = None,
+    max_reps: int | None = None,
+    stream: bool = False,
+    trajectories: bool = True,
+) -> tuple[int, int | None]:
+    """The first batch's replications and the cap; refuse a run that cannot fit (`limits`).
+
+    Called by `run` and, before anything else, by the command line, so an
+    impossible run is refused before its destination is even looked at.
+    """
+    explicit = reps is not None
+    where = ("--reps", None) if explicit else (scenario.path, "run.replications")
+    reps = scenario.run.replications if reps is None else int(reps)
+    if reps < 1:
+        raise ValueError("reps must be at least 1")
+    if max_reps is not None and max_reps < 1:
+        raise ValueError("max_reps must be at least 1")
+    if explicit and max_reps is not None and reps > max_reps:
+        raise ValueError(f"reps ({reps:,}) is more than max_reps ({max_reps:,})")
+    cap = max_reps if max_reps is not None else DEFAULT_MAX_REPS if precision else None
+    if precision is not None:
+        reps = max(BATCH, math.ceil(reps / BATCH) * BATCH)
+    if cap is not None:
+        reps = min(reps, cap)
+    most = max(reps, cap) if precision is not None and cap is not None else reps
+    if most > reps:
+        where = ("--max-reps", None)
+    check_run(compile_plan(scenario), most, kept=not stream, trajectories=trajectories, where=where)
+    return reps, cap
 
 
 def run(
@@ -177,25 +209,22 @@ def run(
     provenance says whether that was reached (`precision_met`). `max_reps` is
     a hard cap on the replications run (default 1,000,000 with `precision`);
     an explicit `reps` above it is refused, a scenario's default is capped.
+    A run whose replications cannot fit (see `limits`) is refused with a
+    `ScenarioError` before anything runs.
     """
-    explicit = reps is not None
-    reps = scenario.run.replications if reps is None else int(reps)
+    reps, cap = check_size(
+        scenario,
+        reps,
+        precision=precision,
+        max_reps=max_reps,
+        stream=stream,
+        trajectories=trajectories,
+    )
     seed = scenario.run.seed if seed is None else int(seed)
-    if reps < 1:
-        raise ValueError("reps must be at least 1")
     if seed < 0:
         raise ValueError("seed must be a non-negative integer")
     if precision is not None and not 0 < precision < 1:
         raise ValueError("precision must be between 0 and 1, e.g. 0.005")
-    if max_reps is not None and max_reps < 1:
-        raise ValueError("max_reps must be at least 1")
-    if explicit and max_reps is not None and reps > max_reps:
-        raise ValueError(f"reps ({reps:,}) is more than max_reps ({max_reps:,})")
-    cap = max_reps if max_reps is not None else DEFAULT_MAX_REPS if precision else None
-    if precision is not None:
-        reps = max(BATCH, math.ceil(reps / BATCH) * BATCH)
-    if cap is not None:
-        reps = min(reps, cap)
     workers = default_workers() if workers is None else max(1, int(workers))
     plan = compile_plan(scenario)
     started = datetime.now(UTC)

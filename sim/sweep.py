@@ -30,6 +30,8 @@ from typing import Any
 
 from .designs import Design, make_design
 from .errors import Problem, ScenarioError
+from .limits import check_sweep
+from .plan import compile_plan
 from .schema import Scenario, parameters
 from .sweep_spec import Factor, SweepSpec, Values
 from .version import __version__
@@ -81,7 +83,11 @@ def known_outputs() -> tuple[set[str], set[str]]:
 
 
 def plan_sweep(spec: SweepSpec) -> SweepPlan:
-    """Load the scenario, check every factor and build every point; raise on bad input."""
+    """Load the scenario, check every factor and build every point; raise on bad input.
+
+    Sizes are checked before anything big is built: the design's point count from
+    its factors' levels and samples, then the replications (see `limits`).
+    """
     from .loader import load_scenario
 
     base = load_scenario(spec.scenario, overrides=spec.changes())
@@ -89,7 +95,9 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
     reps = spec.reps if spec.reps is not None else base.run.replications
     seed = spec.seed if spec.seed is not None else base.run.seed
     metrics = _check_metrics(spec.metrics)
-    design = make_design(spec.design, factors, spec.samples, seed)
+    source = str(spec.source) if spec.source else None
+    design = make_design(spec.design, factors, spec.samples, seed, source)  # size checked first
+    check_sweep(compile_plan(base), len(design), reps)
     points, problems = [], []
     for i in range(len(design)):
         values = design.values(i)

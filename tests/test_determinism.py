@@ -52,3 +52,22 @@ def test_different_seeds_differ():
     a = sim.run(scenario, reps=20, seed=1, workers=1)
     b = sim.run(scenario, reps=20, seed=2, workers=1)
     assert not np.array_equal(a.scalars["final_material"], b.scalars["final_material"])
+
+
+def test_counting_simpy_events_changes_no_number_and_counts_what_simpy_schedules():
+    from sim.model.replication import build, finish
+    from sim.plan import compile_plan
+
+    plan = compile_plan(sim.load_scenario(SCENARIOS / "freeze.yaml"))
+    draws = plan.draws(4, 0, 30)
+    counted = 0
+    for j in range(30):
+        plain = build(plan, draws, j)
+        plain.env.run(until=plain.horizon)
+        tally = build(plan, draws, j, count=True)
+        tally.env.run(until=tally.horizon)
+        a, b = finish(plain), finish(tally)
+        assert (a.scalars, a.firsts, a.spells, a.events) == (b.scalars, b.firsts, b.spells, None)
+        assert b.events == tally.env.scheduled == next(plain.env._eid)  # SimPy's own count
+        counted += b.events
+    assert counted > 30 * 10  # dozens of events a replication

@@ -528,3 +528,44 @@ def test_a_sweep_whose_every_point_fails_still_writes_its_report(tmp_path, monke
         assert [r["status"] for r in rows(folder)] == ["failed", "failed"]
         assert len(json.loads((folder / "sweep.json").read_text())["failed"]) == 2
         assert "the model fell over" in (folder / "report.md").read_text()
+
+
+# --------------------------------------------------------------------------- --scheduler addresses
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("http://10.0.0.5:8787", "http:// is a web address (the dashboard's?)"),
+        ("ftp://10.0.0.5:8786", "unknown protocol ftp://"),
+        ("tcp://:8786", "expected HOST or HOST:PORT after the protocol"),
+        ("tcp://10.0.0.5:8786/status", "expected HOST or HOST:PORT after the protocol"),
+        ("10.0.0.5:99999", "the port must be a number from 1 to 65535"),
+        ("10.0.0.5:http", "the port must be a number from 1 to 65535"),
+        ("10.0.0.5", "give the port (Dask's default is 8786)"),
+    ],
+)
+def test_a_bad_scheduler_address_is_refused_before_anything_runs(tmp_path, address, why):
+    result = runner.invoke(app, ["sweep", str(STALLED), *GRID, "--scheduler", address])
+    assert result.exit_code == 2, result.output
+    assert f"--scheduler: {address!r} is not a Dask scheduler address: {why}" in result.output
+    assert "hint: give the address `dask scheduler` prints" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_scheduler_address_is_reported_even_before_the_scenario_is_read(tmp_path):
+    missing = tmp_path / "missing.yaml"
+    result = runner.invoke(app, ["sweep", str(missing), "--scheduler", "http://h:8787"])
+    assert result.exit_code == 2
+    assert "--scheduler: 'http://h:8787' is not a Dask scheduler address" in result.output
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["tcp://10.0.0.5:8786", "10.0.0.5:8786", "tls://sched.example:8786", "ucx://10.0.0.5:13337",
+     "[::1]:8786", "tcp://[::1]:8786", "ws://localhost:8786", "tcp://localhost"],
+)  # fmt: skip
+def test_scheduler_addresses_dask_accepts_pass(address):
+    from sim.executors import check_scheduler
+
+    assert check_scheduler(address) == address
