@@ -402,4 +402,4 @@ def main() -> None:
 
 
 # Commands defined in their own modules register themselves on `app` when imported.
-from . import cli_backtest, cli_compare, cli_sweep  # noqa: E402, F401
+from . import cli_backtest, cli_compare, cli_discover, cli_sweep  # noqa: E402, F401
