@@ -246,17 +246,16 @@ def _check(condition: Condition, y: np.ndarray, varying: dict, table: Table) -> 
     if n == 0:
         raise ScenarioError.single(f"{table.source} has no {unit}", file=table.source)
     if cases in (0, n):
-        said = "no" if cases == 0 else "every one"
+        said = f"none of the {n:,} {unit} meets it" if cases == 0 else f"all {n:,} {unit} meet it"
+        hint = "choose a condition that some but not all meet"
+        values = table.metrics.get(condition.name)
+        if values is not None and np.isfinite(values).any():
+            low, high = np.nanmin(values), np.nanmax(values)
+            hint = f"{condition.name} runs from {fmt(low)} to {fmt(high)} here; {hint}"
         raise ScenarioError(
-            [
-                Problem(
-                    f"{condition.text}: {said} of the {n:,} {unit} meets it, so there is "
-                    "nothing to tell apart",
-                    hint="choose a condition that some but not all meet",
-                    **where,
-                )
-            ]
-        )
+            [Problem(f"{condition.text}: {said}, so there is nothing to tell apart", hint=hint,
+                     **where)]
+        )  # fmt: skip
     if not varying:
         raise ScenarioError.single(
             f"no input varies across the {unit} of {table.source}: there is nothing to search",

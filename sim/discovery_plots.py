@@ -37,8 +37,10 @@ def tradeoff_chart(found) -> bytes:
         c = peeling.chosen
         ax.scatter([cov[c]], [dens[c]], s=220, facecolors="none", edgecolors="#d62728", lw=2,
                    zorder=3)  # fmt: skip
+        left = cov[c] > 0.3  # below and to the left, off the curve, unless at the left edge
         ax.annotate(f"box {k + 1} (step {c})", (cov[c], dens[c]), textcoords="offset points",
-                    xytext=(10, 8), color="#d62728", fontsize=9)  # fmt: skip
+                    xytext=(-12 if left else 12, -14), ha="right" if left else "left", va="top",
+                    color="#d62728", fontsize=9)  # fmt: skip
         box = peeling.box
         if box.pasted:
             ax.scatter([box.coverage], [box.density], marker="*", s=160, color="#d62728",
@@ -58,8 +60,11 @@ def tradeoff_chart(found) -> bytes:
 def limits_chart(found) -> bytes:
     """For each restricted input of each box, its range (grey) and the box's limits."""
     rows = [(k, lim) for k, box in enumerate(found.boxes, 1) for lim in box.limits]
-    fig = _figure(height=max(1.8, 0.5 * len(rows) + 1.0))
-    fig.subplots_adjust(left=0.34, right=0.97, bottom=0.08, top=0.86)
+    height = max(1.8, 0.55 * len(rows) + 0.9)  # inches
+    fig = _figure(height=height)
+    longest = max(len(f"box {k}: {lim.name}") for k, lim in rows)
+    left = min(0.5, 0.04 + 0.0085 * longest)
+    fig.subplots_adjust(left=left, right=0.97, bottom=0.25 / height, top=1 - 0.55 / height)
     ax = fig.add_subplot()
     for i, (k, lim) in enumerate(rows):
         y = len(rows) - 1 - i
@@ -68,7 +73,7 @@ def limits_chart(found) -> bytes:
             width = 1 / len(lim.levels)
             for j, level in enumerate(lim.levels):
                 kept = level in lim.values
-                ax.barh(y, width, left=j * width, height=0.55, color=colour if kept else "#dddddd",
+                ax.barh(y, width, left=j * width, height=0.45, color=colour if kept else "#dddddd",
                         edgecolor="white", lw=2)  # fmt: skip
                 ax.text((j + 0.5) * width, y, level, ha="center", va="center", fontsize=7,
                         color="white" if kept else "#333333")  # fmt: skip
@@ -77,14 +82,14 @@ def limits_chart(found) -> bytes:
         low = lim.minimum if lim.low is None else lim.low
         high = lim.maximum if lim.high is None else lim.high
         a, b = (low - lim.minimum) / span, (high - lim.minimum) / span
-        ax.barh(y, 1, left=0, height=0.55, color="#dddddd")
-        ax.barh(y, b - a, left=a, height=0.55, color=colour)
+        ax.barh(y, 1, left=0, height=0.45, color="#dddddd")
+        ax.barh(y, b - a, left=a, height=0.45, color=colour)
         for x, value, ha in ((0, lim.minimum, "left"), (1, lim.maximum, "right")):
-            ax.text(x, y - 0.42, fmt(value), ha=ha, va="center", fontsize=7, color="#666666")
+            ax.text(x, y - 0.34, fmt(value), ha=ha, va="center", fontsize=7, color="#666666")
         if lim.low is not None:
-            ax.text(a, y + 0.4, fmt(lim.low), ha="center", va="bottom", fontsize=8)
+            ax.text(a, y + 0.25, fmt(lim.low), ha="center", va="bottom", fontsize=8)
         if lim.high is not None:
-            ax.text(b, y + 0.4, fmt(lim.high), ha="center", va="bottom", fontsize=8)
+            ax.text(b, y + 0.25, fmt(lim.high), ha="center", va="bottom", fontsize=8)
     qp = [("<0.001" if lim.qp < 0.001 else f"{lim.qp:.3f}") for _, lim in rows]
     ax.set_yticks(
         range(len(rows)),
@@ -96,5 +101,6 @@ def limits_chart(found) -> bytes:
     ax.set_ylim(-0.8, len(rows) - 0.2)
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.set_title("Each restricted input: its range (grey) and the box (colour)", loc="left")
+    fig.suptitle("Each restricted input: its range (grey) and the box (colour)", x=0.01,
+                 ha="left", fontsize=12)  # fmt: skip
     return png(fig)

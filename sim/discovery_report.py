@@ -19,6 +19,13 @@ from .discovery import SIGNIFICANCE, Box, Peeling
 from .discovery_space import Inputs
 from .rounding import fmt
 
+#: What each kind of source is, in words.
+KINDS = {
+    "results": "a run's result folder",
+    "scenario": "a scenario, run for this discovery",
+    "object": "a Results object",
+    "sweep": "a sweep's folder",
+}
 #: Rows of a trajectory shown in the terminal (the chosen box is always among them).
 SHOWN_STEPS = 12
 
