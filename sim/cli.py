@@ -70,6 +70,12 @@ def _guard():
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
+]
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")]
+
 SetOption = Annotated[
     list[str] | None,
     typer.Option(

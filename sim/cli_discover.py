@@ -6,12 +6,13 @@ the folder `sim.discovery_report`.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .cli import SetOption, _err, _guard, _progress, app
+from .cli import OutOption, SetOption, WorkersOption, _err, _guard, _progress, app
 
 
 @app.command()
@@ -74,14 +75,9 @@ def discover(
     seed: Annotated[
         int | None, typer.Option("--seed", "-s", min=0, help="Seed, for a scenario file.")
     ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
-    ] = None,
+    workers: WorkersOption = None,
     set_: SetOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
-        "results"
-    ),
+    out: OutOption = Path("results"),
     quiet: Annotated[
         bool,
         typer.Option("--quiet", "-q", help="No progress bar or tables: the sentences and path."),
@@ -107,35 +103,31 @@ def discover(
     """
     with _guard():
         from .discovery_api import discover as find
-        from .runner import SimulationError
 
-        try:
-            with _progress(quiet) as progress:
-                found = find(
-                    source,
-                    where,
-                    threshold=threshold,
-                    alpha=alpha,
-                    box=box,
-                    paste=paste,
-                    min_mass=min_mass,
-                    boxes=boxes,
-                    reps=reps,
-                    seed=seed,
-                    overrides=set_,
-                    workers=workers,
-                    progress=progress,
-                )
-        except SimulationError as exc:
-            _err(f"error: {exc}")
-            _err("This is a bug in sim; please report it with the scenario and seed.")
-            raise typer.Exit(1) from None
+        prim = {"threshold": threshold, "alpha": alpha, "box": box, "paste": paste,
+                "min_mass": min_mass, "boxes": boxes}  # fmt: skip
+        run = {"reps": reps, "seed": seed, "workers": workers, "overrides": set_}
+        with _running(quiet) as progress:
+            found = find(source, where, progress=progress, **prim, **run)
         folder = found.save(out)
         if not quiet:
             _print(found)
         for k in range(len(found.boxes)):
             typer.echo(found.sentence(k))
         typer.echo(f"Discovery: {folder}")
+
+
+@contextmanager
+def _running(quiet: bool):
+    """A progress bar for a scenario run now; a failure inside the model is a bug (exit 1)."""
+    from .runner import SimulationError
+
+    try:
+        with _progress(quiet) as progress:
+            yield progress
+    except SimulationError as exc:
+        _err(f"error: {exc}\nThis is a bug in sim; please report it with the scenario and seed.")
+        raise typer.Exit(1) from None
 
 
 def _print(found) -> None:

@@ -75,13 +75,13 @@ class Limit:
     restricted) within [minimum, maximum], or the categorical values kept of `levels`."""
 
     name: str
-    low: float | None = None
-    high: float | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    values: tuple | None = None
-    levels: tuple | None = None
-    qp: float | None = None  # quasi-p-value of the restriction
+    qp: float  # quasi-p-value of the restriction
+    low: float | None  # numeric: the box's ends (None: that end is not restricted)
+    high: float | None
+    minimum: float | None  # numeric: the input's observed range
+    maximum: float | None
+    values: tuple | None  # categorical: the values kept
+    levels: tuple | None  # categorical: every value the input takes
 
     @property
     def categorical(self) -> bool:
@@ -325,11 +325,12 @@ def describe(
             lv = inputs.levels[j]
             present = tuple(v for v, a in zip(lv, init.kept[j], strict=True) if a)
             values = tuple(v for v, a in zip(lv, limits.kept[j], strict=True) if a)
-            out.append(Limit(name, values=values, levels=present, qp=qp))
+            out.append(Limit(name, qp, None, None, None, None, values, present))
         else:
             lo, hi = float(limits.low[j]), float(limits.high[j])
             mn, mx = float(init.low[j]), float(init.high[j])
-            out.append(Limit(name, lo if lo > mn else None, hi if hi < mx else None, mn, mx, qp=qp))
+            low, high = (lo if lo > mn else None), (hi if hi < mx else None)
+            out.append(Limit(name, qp, low, high, mn, mx, None, None))
     return tuple(out)
 
 

@@ -197,24 +197,21 @@ def discover(
     min_mass: float = SETTINGS["min_mass"],
     boxes: int = SETTINGS["boxes"],
     objective: str = SETTINGS["objective"],
-    reps: int | None = None,
-    seed: int | None = None,
     overrides: list[str] | None = None,
-    workers: int | None = None,
-    progress=None,
+    **run,
 ) -> Discovery:
     """Find boxes of the uncertain inputs where the outcome `where` is concentrated.
 
-    `source`: a run's result folder, a sweep's folder, a scenario file or
-    `Scenario` (run now with `reps`, `seed`, `overrides`), or a `Results`.
+    `source`: a run's result folder, a sweep's folder, a `Results`, or a
+    scenario file or `Scenario`, run now with `overrides` (as `--set`) and
+    `run`, the arguments of `sim.run` (`reps`, `seed`, `workers`, `progress`...).
     `where`: a condition such as `final_warheads>200`, `freeze_collapsed`,
     `!deal_reached`. The first box is step `box` of its peeling trajectory if
     given, else the densest step holding at least `threshold` of the cases.
     Raises ScenarioError for a bad condition or source.
     """
     condition = parse(where) if isinstance(where, str) else where
-    table = load(source, reps=reps, seed=seed, overrides=overrides, workers=workers,
-                 progress=progress)  # fmt: skip
+    table = load(source, overrides, **run)
     what = f"{table.source} ({'a sweep' if table.kind == 'sweep' else 'a run'})"
     condition, y = resolve(condition, table.metrics, table.events, table.aliases, what)
     varying, dropped = table.varying()

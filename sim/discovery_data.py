@@ -28,6 +28,7 @@ from .errors import ScenarioError
 from .outcomes import FIRSTS, SCALARS
 
 AT_END = "freeze_in_force_at_end"
+TABLES = ("replications.csv", "points.csv")  # a run's table, a sweep's
 #: The columns of replications.csv that are outcomes (the rest, bar `replication`, are inputs).
 METRICS = (*SCALARS, *(f"months_to_{e}" for e in FIRSTS))
 
@@ -159,23 +160,29 @@ def read_sweep(folder: Path) -> Table:
     return Table(str(folder), "sweep", "design points", inputs, metrics, {}, aliases, info)
 
 
-def load(
-    source,
-    reps: int | None = None,
-    seed: int | None = None,
-    overrides: list[str] | None = None,
-    workers: int | None = None,
-    progress=None,
-) -> Table:
-    """A Table from a result folder, a sweep folder, a scenario (file or object) or Results."""
+def load(source, overrides: list[str] | None = None, **run) -> Table:
+    """A Table from a result folder, a sweep folder, a scenario (file or object) or Results.
+
+    A scenario is run now, with `overrides` (`--set`) and `run` passed to
+    `sim.run` (reps, seed, workers, progress, ...); anything else was run before,
+    so these are refused for it.
+    """
     from .schema import Scenario
 
+    given = [k for k, v in run.items() if v is not None and k != "progress"]
+    if not isinstance(source, Scenario) and not _scenario_file(source) and (given or overrides):
+        options = ", ".join(f"--{k}" for k in [*given, *(["set"] if overrides else [])])
+        raise ScenarioError.single(
+            f"{options} apply to a scenario run now; this source was run before",
+            file=str(getattr(source, "source", None) or source),
+            hint="leave them out, or give the scenario file",
+        )
     if hasattr(source, "summary") and (hasattr(source, "sampled") or hasattr(source, "spool")):
         return from_results(source)
     if isinstance(source, Scenario):
-        return _run_now(source, str(source.path or source.name), reps, seed, workers, progress)
+        return _run_now(source, str(source.path or source.name), run)
     path = Path(source)
-    if path.is_file() and path.name in ("replications.csv", "points.csv"):
+    if path.is_file() and path.name in TABLES:
         path = path.parent
     if path.is_dir():
         if (path / "points.csv").is_file():
@@ -190,8 +197,7 @@ def load(
     if path.is_file():
         from .loader import load_scenario
 
-        scenario = load_scenario(path, overrides=overrides)
-        return _run_now(scenario, str(source), reps, seed, workers, progress)
+        return _run_now(load_scenario(path, overrides=overrides), str(source), run)
     raise ScenarioError.single(
         "no such scenario file or result folder",
         file=str(source),
@@ -200,11 +206,18 @@ def load(
     )
 
 
-def _run_now(scenario, source: str, reps, seed, workers, progress) -> Table:
-    from .runner import run
+def _scenario_file(source) -> bool:
+    return (
+        isinstance(source, str | Path)
+        and Path(source).is_file()
+        and Path(source).name not in TABLES
+    )
 
-    results = run(scenario, reps=reps, seed=seed, workers=workers, progress=progress)
-    return from_results(results, source, "scenario")
+
+def _run_now(scenario, source: str, run: dict) -> Table:
+    from .runner import run as run_scenario
+
+    return from_results(run_scenario(scenario, **run), source, "scenario")
 
 
 def _inside(folder: Path) -> str:

@@ -23,7 +23,8 @@ import difflib
 import operator
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,21 +46,30 @@ WORDS = {
     "==": "equal to",
     "!=": "not equal to",
 }
-#: How a sentence says that an event happened, and that it did not.
+
+
+class Phrase(NamedTuple):
+    """How a sentence says that an event happened, and that it did not."""
+
+    happened: str
+    not_happened: str
+
+
 EVENT_PHRASES = {
-    "talks_opened": ("talks open", "talks never open"),
-    "deal_reached": ("a deal is reached", "no deal is reached"),
-    "cheating": ("the DPRK cheats under a deal", "the DPRK does not cheat under a deal"),
-    "cheating_detected": ("cheating is detected", "no cheating is detected"),
-    "freeze_collapsed": ("a freeze collapses", "no freeze collapses"),
-    "nuclear_test": ("there is a nuclear test", "there is no nuclear test"),
-    "unsc_resolution": (
-        "a new UNSC sanctions resolution is adopted",
-        "no new UNSC sanctions resolution is adopted",
+    "talks_opened": Phrase("talks open", not_happened="talks never open"),
+    "deal_reached": Phrase("a deal is reached", not_happened="no deal is reached"),
+    "cheating": Phrase(
+        "the DPRK cheats under a deal", not_happened="the DPRK does not cheat under a deal"
     ),
-    "freeze_in_force_at_end": (
-        "a freeze still holds at the horizon",
-        "no freeze holds at the horizon",
+    "cheating_detected": Phrase("cheating is detected", not_happened="no cheating is detected"),
+    "freeze_collapsed": Phrase("a freeze collapses", not_happened="no freeze collapses"),
+    "nuclear_test": Phrase("there is a nuclear test", not_happened="there is no nuclear test"),
+    "unsc_resolution": Phrase(
+        "a new UNSC sanctions resolution is adopted",
+        not_happened="no new UNSC sanctions resolution is adopted",
+    ),
+    "freeze_in_force_at_end": Phrase(
+        "a freeze still holds at the horizon", not_happened="no freeze holds at the horizon"
     ),
 }
 EXAMPLES = "e.g. final_warheads>200, freeze_collapsed, !deal_reached"
@@ -95,8 +105,9 @@ class Condition:
     def phrase(self) -> str:
         """The condition in words: `a freeze collapses`, `final_warheads is above 200`."""
         if self.op is None:
-            said, unsaid = EVENT_PHRASES.get(self.name, (f"{self.name} happens", ""))
-            return (unsaid or f"{self.name} does not happen") if self.negated else said
+            default = Phrase(f"{self.name} happens", f"{self.name} does not happen")
+            phrase = EVENT_PHRASES.get(self.name, default)
+            return phrase.not_happened if self.negated else phrase.happened
         return f"{self.name} is {WORDS[self.op]} {self.value:g}"
 
     def slug(self) -> str:
@@ -108,14 +119,7 @@ class Condition:
         return re.sub(r"[^A-Za-z0-9_.+-]", "_", text)
 
     def to_json(self) -> dict:
-        return {
-            "text": self.text,
-            "outcome": self.name,
-            "op": self.op,
-            "value": self.value,
-            "negated": self.negated,
-            "words": self.phrase(),
-        }
+        return {**asdict(self), "words": self.phrase()}
 
 
 def _problem(text: str, column: int, message: str, hint: str | None = None) -> ScenarioError:

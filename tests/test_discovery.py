@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -86,7 +87,7 @@ def test_the_trajectory_trades_coverage_for_density_down_to_the_minimum_mass():
     steps = peeling.trajectory
     assert steps[0].coverage == 1 and steps[0].mass == 1 and steps[0].restricted == 0
     assert steps[0].density == pytest.approx(y.mean())
-    for a, b in zip(steps, steps[1:], strict=False):
+    for a, b in itertools.pairwise(steps):
         assert b.mass < a.mass and b.coverage <= a.coverage
     assert all(s.mass >= 0.1 for s in steps)
     # each peel removes floor(0.05 (n - 1)) + 1 rows of a box of n (no ties here)
@@ -171,7 +172,9 @@ def ema_prim():
 
 @pytest.mark.filterwarnings("ignore")  # the reference's own deprecation warnings
 @pytest.mark.parametrize(("seed", "n", "k", "alpha", "min_mass", "grid"), CASES)
-def test_the_peeling_trajectory_agrees_with_ema_workbench(ema_prim, seed, n, k, alpha, min_mass, grid):
+def test_the_peeling_trajectory_agrees_with_ema_workbench(
+    ema_prim, seed, n, k, alpha, min_mass, grid
+):
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -306,7 +309,7 @@ def test_a_run_of_freeze_through_the_cli_writes_a_discovery_folder(freeze_run, t
     data = json.loads((folder / "discovery.json").read_text())
     assert data["rows"] == 500 and data["source"]["kind"] == "scenario"
     assert data["headline"] == sentence
-    assert data["where"]["outcome"] == "freeze_in_force_at_end"
+    assert data["where"]["name"] == "freeze_in_force_at_end"
     considered = {i["name"] for i in data["inputs"]["considered"]}
     assert "deal.breakdown_rate" in considered and "talks.us_demand" not in considered
     page = (folder / "report.html").read_text()
