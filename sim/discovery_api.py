@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .discovery import Box, Peeling, prim
+from .discovery import SIGNIFICANCE, Box, Peeling, prim
 from .discovery_data import Table, load
 from .discovery_space import Inputs, PrimError
 from .discovery_where import Condition, parse, resolve
@@ -97,21 +97,32 @@ class Discovery:
         return self.cases / self.y.size
 
     def sentence(self, i: int = 0) -> str:
-        """Box i in plain words: where the outcome is concentrated, and how much of it."""
+        """Box i in plain words: where the outcome is concentrated, and how much of it.
+
+        When every limit of the box may be noise (quasi-p of 0.05 or more), a
+        second sentence says so and gives the share among all rows.
+        """
         box, unit = self.boxes[i], self.table.unit
         outcome = self.condition.phrase()
+        if self.condition.op is None:  # an event's phrase is words; a metric's starts with its name
+            outcome = outcome[0].upper() + outcome[1:]
         if not box.limits:
             return (
-                f"{outcome[0].upper()}{outcome[1:]} in {pct(self.base_rate)} of all {unit}, "
-                "and no box of the inputs concentrates it: the peeling found no restriction "
-                "that raises that share."
+                f"{outcome} in {pct(self.base_rate)} of all {unit}, and no box of the inputs "
+                "concentrates it: the peeling found no restriction that raises that share."
             )
-        lead = "Besides, " + outcome if i else outcome[0].upper() + outcome[1:]
+        lead = f"Besides, {self.condition.phrase()}" if i else outcome
         where = _and([clause(limit) for limit in box.limits])
-        return (
+        text = (
             f"{lead} in {pct(box.density)} of {unit} where {where}; those {unit} hold "
             f"{pct(box.coverage)} of all such {unit} (and {pct(box.mass)} of all {unit})."
         )
+        if all(limit.qp >= SIGNIFICANCE for limit in box.limits):
+            text += (
+                f" No limit is clearly more than noise (each quasi-p is {SIGNIFICANCE:g} or more);"
+                f" among all {unit} the share is {pct(self.base_rate)}."
+            )
+        return text
 
     def summary(self) -> dict:
         """Everything found, as plain data: the content of discovery.json."""
@@ -212,7 +223,7 @@ def discover(
     """
     condition = parse(where) if isinstance(where, str) else where
     table = load(source, overrides, **run)
-    what = f"{table.source} ({'a sweep' if table.kind == 'sweep' else 'a run'})"
+    what = "a sweep (a column of its points.csv)" if table.kind == "sweep" else "a run"
     condition, y = resolve(condition, table.metrics, table.events, table.aliases, what)
     varying, dropped = table.varying()
     _check(condition, y, varying, table)

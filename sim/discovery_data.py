@@ -173,7 +173,8 @@ def load(source, overrides: list[str] | None = None, **run) -> Table:
     if not isinstance(source, Scenario) and not _scenario_file(source) and (given or overrides):
         options = ", ".join(f"--{k}" for k in [*given, *(["set"] if overrides else [])])
         raise ScenarioError.single(
-            f"{options} apply to a scenario run now; this source was run before",
+            f"{options} {'apply' if ', ' in options else 'applies'} only to a scenario run now; "
+            "this source was run before",
             file=str(getattr(source, "source", None) or source),
             hint="leave them out, or give the scenario file",
         )

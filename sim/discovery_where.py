@@ -175,7 +175,7 @@ def resolve(
     metrics: Mapping[str, np.ndarray],
     events: Mapping[str, np.ndarray],
     aliases: Mapping[str, str] | None = None,
-    what: str = "this run",
+    what: str = "a run",
 ) -> tuple[Condition, np.ndarray]:
     """Which rows meet the condition, and the condition with its column's own name.
 
@@ -194,7 +194,9 @@ def resolve(
                 f"{c.name} is a number, not an event: compare it with a value",
                 f"e.g. {column}>{_typical(metrics.get(column))}",
             )
-        raise fail(f"unknown outcome '{c.name}'", _nearest(c.name, [*events, *metrics]))
+        raise fail(
+            f"'{c.name}' is not an outcome of {{what}}", _nearest(c.name, [*events, *metrics])
+        )
     if c.negated:
         flipped = {">": "<=", ">=": "<", "<": ">=", "<=": ">", "==": "!=", "!=": "=="}[c.op]
         raise fail(
@@ -211,12 +213,13 @@ def resolve(
             f"write {c.name} or !{c.name}"
             + (f", or compare months_to_{c.name}" if f"months_to_{c.name}" in metrics else ""),
         )
-    raise fail(f"unknown outcome '{c.name}'", _nearest(c.name, [*metrics, *(aliases or {})]))
+    known = [*metrics, *(aliases or {})]
+    raise fail(f"'{c.name}' is not an outcome of {{what}}", _nearest(c.name, known))
 
 
 def _failure(c: Condition, what: str):
     def fail(message: str, hint: str | None) -> ScenarioError:
-        return _problem(c.text, c.column, message + f" (in {what})", hint)
+        return _problem(c.text, c.column, message.replace("{what}", what), hint)
 
     return fail
 

@@ -269,7 +269,7 @@ def test_outcomes_are_checked_with_did_you_mean_hints():
             resolve(parse(text), metrics, events, what="a run")
         return str(caught.value)
 
-    assert "unknown outcome 'final_warhead'" in problem("final_warhead>200")
+    assert "'final_warhead' is not an outcome of a run" in problem("final_warhead>200")
     assert "did you mean final_warheads?" in problem("final_warhead>200")
     assert "final_warheads is a number, not an event" in problem("final_warheads")
     assert "write deal_reached or !deal_reached, or compare months_to_deal_reached" in problem(
@@ -333,7 +333,7 @@ def test_a_run_of_freeze_through_the_cli_writes_a_discovery_folder(freeze_run, t
 def test_bad_conditions_and_sources_exit_2_with_located_messages(freeze_run, tmp_path):
     result = cli("discover", freeze_run, "--where", "final_warhead>200", "--out", tmp_path)
     assert result.exit_code == 2
-    assert "--where:1:1: unknown outcome 'final_warhead'" in result.output
+    assert "--where:1:1: 'final_warhead' is not an outcome of a run" in result.output
     assert "did you mean final_warheads" in result.output and "Traceback" not in result.output
     result = cli("discover", freeze_run, "--where", "final_warheads>>200", "--out", tmp_path)
     assert result.exit_code == 2 and "--where:1:16: expected a number after '>'" in result.output
@@ -341,6 +341,8 @@ def test_bad_conditions_and_sources_exit_2_with_located_messages(freeze_run, tmp
     assert result.exit_code == 2 and "none of the 500 histories meets it" in result.output
     result = cli("discover", freeze_run, "--where", "deal_reached", "--box", 999, "-o", tmp_path)
     assert result.exit_code == 2 and "step 999 is not on the trajectory" in result.output
+    result = cli("discover", freeze_run, "--where", "deal_reached", "--reps", 100, "-o", tmp_path)
+    assert result.exit_code == 2 and "--reps applies only to a scenario run now" in result.output
     result = cli("discover", tmp_path / "nowhere", "--where", "deal_reached")
     assert result.exit_code == 2 and "no such scenario file or result folder" in result.output
     assert not (tmp_path / "discovery").exists()  # nothing written on bad input
