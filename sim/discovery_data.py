@@ -38,7 +38,8 @@ class Table:
     """Rows of inputs and outcomes from one source."""
 
     source: str
-    kind: str  # "results" (a result folder), "scenario" (run now), "object" (Results), "sweep"
+    kind: str  # "results" (a result folder), "scenario" (run now), "object" (Results), "sweep",
+    # "table" (given from Python)
     unit: str  # what a row is, in the plural: "histories" or "design points"
     inputs: dict[str, np.ndarray]
     metrics: dict[str, np.ndarray]
@@ -161,7 +162,8 @@ def read_sweep(folder: Path) -> Table:
 
 
 def load(source, overrides: list[str] | None = None, **run) -> Table:
-    """A Table from a result folder, a sweep folder, a scenario (file or object) or Results.
+    """A Table from a result folder, a sweep folder, a scenario (file or object), Results,
+    or a Table itself (rows of any data, from Python).
 
     A scenario is run now, with `overrides` (`--set`) and `run` passed to
     `sim.run` (reps, seed, workers, progress, ...); anything else was run before,
@@ -169,6 +171,8 @@ def load(source, overrides: list[str] | None = None, **run) -> Table:
     """
     from .schema import Scenario
 
+    if isinstance(source, Table):
+        return source
     given = [k for k, v in run.items() if v is not None and k != "progress"]
     if not isinstance(source, Scenario) and not _scenario_file(source) and (given or overrides):
         options = ", ".join(f"--{k}" for k in [*given, *(["set"] if overrides else [])])

@@ -25,6 +25,7 @@ KINDS = {
     "scenario": "a scenario, run for this discovery",
     "object": "a Results object",
     "sweep": "a sweep's folder",
+    "table": "a table given from Python",
 }
 #: Rows of a trajectory shown in the terminal (the chosen box is always among them).
 SHOWN_STEPS = 12

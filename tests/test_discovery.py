@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 import sim
 from sim.cli import app
 from sim.discovery import Inputs, binomial_tail, prim
-from sim.discovery_api import discover
+from sim.discovery_api import clause, discover
+from sim.discovery_data import Table
 from sim.discovery_where import parse, resolve
 from sim.errors import ScenarioError
 from sim.runs import read_table
@@ -144,6 +145,30 @@ def test_binomial_tail_matches_scipy():
     stats = pytest.importorskip("scipy.stats")
     for k, n, p in [(0, 10, 0.3), (7, 10, 0.3), (120, 200, 0.5), (900, 1000, 0.85), (5, 5, 0.2)]:
         assert binomial_tail(k, n, p) == pytest.approx(stats.binom.sf(k - 1, n, p), rel=1e-9)
+
+
+def test_the_sentence_names_the_box_and_says_when_its_limits_may_be_noise():
+    x, y = known_box(0, 4000)
+    columns = {f"x{j}": x[:, j] for j in range(5)}
+    table = Table("synthetic", "table", "histories", columns, {}, {"hit": y})
+    found = discover(table, "hit", threshold=0.6, boxes=1)
+    box = found.boxes[0]
+    clauses = [clause(lim) for lim in box.limits]
+    where = ", ".join(clauses[:-1]) + " and " + clauses[-1]
+    assert found.sentence() == (
+        f"Hit happens in {box.density:.0%} of histories where {where}; those histories hold "
+        f"{box.coverage:.0%} of all such histories (and {box.mass:.0%} of all histories)."
+    )
+    assert re.search(r"where x0 is (at least|between) 0\.70\d", found.sentence())
+    assert re.search(r"x2 is below 0\.3[5-9]\d", found.sentence())
+    noise = np.random.default_rng(1).uniform(size=4000) < 0.3  # unrelated to the inputs
+    table = Table("synthetic", "table", "histories", columns, {}, {"hit": noise})
+    found = discover(table, "!hit", boxes=2)
+    assert len(found.boxes) == 1  # no later box of noise
+    assert found.sentence().endswith(
+        "No limit is clearly more than noise (each quasi-p is 0.05 or more); among all "
+        f"histories the share is {found.base_rate:.0%}."
+    )
 
 
 # ------------------------------------------------------------------ against EMA Workbench
@@ -300,7 +325,8 @@ def test_a_run_of_freeze_through_the_cli_writes_a_discovery_folder(freeze_run, t
     assert "peeling trajectory" in result.output and "quasi-p" in result.output
     sentence = next(line for line in result.output.splitlines() if line.startswith("A freeze"))
     assert re.search(r"^A freeze still holds at the horizon in \d+% of histories where .+; those "
-                     r"histories hold \d+% of all such histories \(and \d+% of all histories\)\.$",
+                     r"histories hold \d+% of all such histories \(and \d+% of all histories\)\."
+                     r"( No limit is clearly more than noise .+)?$",
                      sentence)  # fmt: skip
     folder = tmp_path / "discovery" / next(p.name for p in (tmp_path / "discovery").iterdir())
     assert sorted(p.name for p in folder.iterdir()) == [
