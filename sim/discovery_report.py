@@ -245,6 +245,7 @@ def write_discovery(found, root: Path, charts: bool = True) -> Path:
 
     plots = make_charts(found) if charts else {}
     with atomic_folder(root / "discovery", found.id) as (tmp, final):
+        found.id = final.name  # `-2`, `-3`... when the name was taken
         data = found.summary()
         (tmp / "discovery.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         report = blocks(found, plots)

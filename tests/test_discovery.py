@@ -399,6 +399,9 @@ def test_a_results_object_with_a_named_choice_from_python(tmp_path):
     json.dumps(found.summary())
     folder = found.save(tmp_path)
     assert folder.parent == tmp_path / "discovery" and (folder / "report.html").is_file()
+    again = found.save(tmp_path, charts=False)  # never overwrites; the id follows the folder
+    assert again.name == folder.name + "-2"
+    assert json.loads((again / "discovery.json").read_text())["id"] == again.name
 
 
 def test_a_sweep_folder_is_discovered_over_its_design_points(tmp_path):
