@@ -122,11 +122,9 @@ class Condition:
         return {**asdict(self), "words": self.phrase()}
 
 
-def _problem(text: str, column: int, message: str, hint: str | None = None) -> ScenarioError:
-    pointer = f"\n      {text}\n      {' ' * (column - 1)}^"
-    return ScenarioError(
-        [Problem(message + pointer, file="--where", line=1, column=column, hint=hint)]
-    )
+def _problem(column: int, message: str, hint: str | None = None) -> ScenarioError:
+    """A mistake in the condition, located at its column (`--where:1:<column>: ...`)."""
+    return ScenarioError([Problem(message, file="--where", line=1, column=column, hint=hint)])
 
 
 def parse(text: str) -> Condition:
@@ -139,7 +137,7 @@ def parse(text: str) -> Condition:
     end = ("end", "", len(text) + 1)
     tokens.append(end)
     if tokens[0] == end:
-        raise _problem(text, 1, "the condition is empty", hint=EXAMPLES)
+        raise _problem(1, "the condition is empty", hint=EXAMPLES)
     i = 0
     negated = tokens[0][0] == "not"
     if negated:
@@ -147,7 +145,7 @@ def parse(text: str) -> Condition:
     kind, word, col = tokens[i]
     if kind != "name":
         found = "nothing" if kind == "end" else f"'{word}'"
-        raise _problem(text, col, f"expected an outcome name, found {found}", hint=EXAMPLES)
+        raise _problem(col, f"expected an outcome name, found {found}", hint=EXAMPLES)
     name, name_col = word, col
     kind, word, col = tokens[i + 1]
     if kind == "end":
@@ -157,16 +155,16 @@ def parse(text: str) -> Condition:
             text, col, f"expected a comparison (> >= < <= == !=) after {name}, found '{word}'"
         )
     if word == "=":
-        raise _problem(text, col, "'=' is not a comparison", hint=f"write {name}=={text[col:]}")
+        raise _problem(col, "'=' is not a comparison", hint=f"write {name}=={text[col:]}")
     op = word
     kind, word, col = tokens[i + 2]
     if kind != "number":
         found = "nothing" if kind == "end" else f"'{word}'"
-        raise _problem(text, col, f"expected a number after '{op}', found {found}")
+        raise _problem(col, f"expected a number after '{op}', found {found}")
     value = float(word)
     kind, word, col = tokens[i + 3]
     if kind != "end":
-        raise _problem(text, col, f"unexpected '{word}' after the condition", hint=EXAMPLES)
+        raise _problem(col, f"unexpected '{word}' after the condition", hint=EXAMPLES)
     return Condition(text, name, op, value, negated, name_col)
 
 
@@ -219,7 +217,7 @@ def resolve(
 
 def _failure(c: Condition, what: str):
     def fail(message: str, hint: str | None) -> ScenarioError:
-        return _problem(c.text, c.column, message.replace("{what}", what), hint)
+        return _problem(c.column, message.replace("{what}", what), hint)
 
     return fail
 
