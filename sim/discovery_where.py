@@ -151,9 +151,7 @@ def parse(text: str) -> Condition:
     if kind == "end":
         return Condition(text, name, negated=negated, column=name_col)
     if kind != "op":
-        raise _problem(
-            text, col, f"expected a comparison (> >= < <= == !=) after {name}, found '{word}'"
-        )
+        raise _problem(col, f"expected a comparison (> >= < <= == !=) after {name}, found '{word}'")
     if word == "=":
         raise _problem(col, "'=' is not a comparison", hint=f"write {name}=={text[col:]}")
     op = word
