@@ -129,6 +129,12 @@ def _guard():
         raise typer.Exit(1) from None
 
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
+]
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")]
+
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -479,4 +485,4 @@ def main() -> None:
 
 
 # Commands defined in their own modules register themselves on `app` when imported.
-from . import cli_backtest, cli_compare, cli_sweep  # noqa: E402, F401
+from . import cli_backtest, cli_compare, cli_discover, cli_sweep  # noqa: E402, F401
