@@ -32,9 +32,9 @@ import numpy_limit  # noqa: E402
 import plain_simpy  # noqa: E402
 
 import sim  # noqa: E402
+from sim.engine.runner import default_workers  # noqa: E402
 from sim.model.replication import run_one  # noqa: E402
-from sim.plan import compile_plan  # noqa: E402
-from sim.runner import default_workers  # noqa: E402
+from sim.plan.compiled import compile_plan  # noqa: E402
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 COMPARED = (

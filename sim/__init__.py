@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .version import __version__
+from sim.version import __version__
 
 __all__ = [
     "Results",
@@ -27,12 +27,12 @@ __all__ = [
 ]
 
 _LAZY = {
-    "load_scenario": ("sim.loader", "load_scenario"),
-    "Scenario": ("sim.schema", "Scenario"),
+    "load_scenario": ("sim.scenario.loader", "load_scenario"),
+    "Scenario": ("sim.scenario.schema", "Scenario"),
     "ScenarioError": ("sim.errors", "ScenarioError"),
-    "run": ("sim.runner", "run"),
-    "Results": ("sim.results", "Results"),
-    "simulate_replication": ("sim.api", "simulate_replication"),
+    "run": ("sim.api.runs", "run"),
+    "Results": ("sim.api.runs", "Results"),
+    "simulate_replication": ("sim.engine.replay", "simulate_replication"),
 }
 
 
@@ -48,9 +48,8 @@ def __getattr__(name: str):
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import simulate_replication
-    from .errors import ScenarioError
-    from .loader import load_scenario
-    from .results import Results
-    from .runner import run
-    from .schema import Scenario
+    from sim.api.runs import Results, run
+    from sim.engine.replay import simulate_replication
+    from sim.errors import ScenarioError
+    from sim.scenario.loader import load_scenario
+    from sim.scenario.schema import Scenario

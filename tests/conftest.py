@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.loader import scenario_from_dict, set_path
+from sim.scenario.loader import scenario_from_dict, set_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

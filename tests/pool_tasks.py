@@ -43,7 +43,7 @@ def own_pid(pause):
 
 def run_point_or_die(scenario, key, reps, seed):
     """`sim.sweep.run_point`, except that the point with production rate 12 kills its worker."""
-    from sim.sweep import run_point
+    from sim.sweep.run import run_point
 
     if scenario.arsenal.production_rate.ppf(0.5) == 12:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -8,10 +8,11 @@ from conftest import SCENARIOS
 from typer.testing import CliRunner
 
 import sim
-from sim.cli import app
-from sim.intervals import Z95
-from sim.runner import PRECISION_EVENTS, PRECISION_METRICS, replications_needed, shortfalls
-from sim.summary import share
+from sim.cli.app import app
+from sim.cli.run import shortfalls
+from sim.engine.intervals import Z95
+from sim.engine.runner import PRECISION_EVENTS, PRECISION_METRICS, replications_needed
+from sim.engine.summary import share
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 STALLED = SCENARIOS / "stalled.yaml"

@@ -10,7 +10,7 @@ from conftest import ROOT, SCENARIOS
 from typer.testing import CliRunner
 
 import sim
-from sim.backtest import (
+from sim.analysis.backtest import (
     _binomial_band,
     backtest,
     first_freezes,
@@ -18,10 +18,10 @@ from sim.backtest import (
     kaplan_meier,
     pit,
 )
-from sim.backtest_report import model_card_section
-from sim.cli import app
-from sim.history import load_history
-from sim.model_card import drivers_section, parameters_section, section
+from sim.cli.app import app
+from sim.report.backtest import model_card_section
+from sim.report.model_card import drivers_section, parameters_section, section
+from sim.scenario.history import load_history
 
 HISTORY = ROOT / "seeds" / "history.yaml"
 

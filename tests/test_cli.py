@@ -9,7 +9,7 @@ import yaml
 from conftest import SCENARIOS
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.cli.app import app
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 

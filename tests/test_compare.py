@@ -14,10 +14,11 @@ from scipy import stats
 from typer.testing import CliRunner
 
 import sim
-from sim import compare as C
-from sim.cli import app
+from sim.analysis import compare as C
+from sim.cli.app import app
+from sim.engine.intervals import t95, t_quantile, wilson
 from sim.errors import ScenarioError
-from sim.intervals import t95, t_quantile, wilson
+from sim.report import comparison as R
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 STALLED, FREEZE = SCENARIOS / "stalled.yaml", SCENARIOS / "freeze.yaml"
@@ -66,7 +67,7 @@ def test_a_scenario_compared_with_itself_differs_by_exactly_zero():
     assert len(rows) > 40
     for r in rows:  # months_to_* rows included: the event happened at the same replications
         assert (r["diff"], r["se"], r["ci95"]) == (0.0, 0.0, [0.0, 0.0]), r
-        assert C.ci_text(r) == "0 [0, 0]"
+        assert R.ci_text(r) == "0 [0, 0]"
     assert vs["metrics"]["months_to_nuclear_test"]["paired"]
 
 
@@ -242,16 +243,16 @@ def test_an_interrupted_comparison_leaves_no_folder(tmp_path, monkeypatch, stall
     def boom(*_a, **_k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.html.write_compare_report", boom)
+    monkeypatch.setattr("sim.report.comparison.write_compare_report", boom)
     with pytest.raises(KeyboardInterrupt):
-        C.save(dict(data), runs, tmp_path)
+        R.save(dict(data), runs, tmp_path)
     assert list((tmp_path / "compare").iterdir()) == []
 
 
 def test_a_difference_reads_with_its_interval():
-    assert C.ci_text({"diff": -12.13, "se": 1.3, "ci95": [-14.68, -9.58]}) == "-12.1 [-14.7, -9.6]"
-    assert C.ci_text({"diff": 0.0, "se": 0.0, "ci95": [0.0, 0.0]}) == "0 [0, 0]"
-    assert C.ci_text({"diff": None, "se": None, "ci95": None}) == "–"
+    assert R.ci_text({"diff": -12.13, "se": 1.3, "ci95": [-14.68, -9.58]}) == "-12.1 [-14.7, -9.6]"
+    assert R.ci_text({"diff": 0.0, "se": 0.0, "ci95": [0.0, 0.0]}) == "0 [0, 0]"
+    assert R.ci_text({"diff": None, "se": None, "ci95": None}) == "–"
     d = C.mean_difference(np.array([1.0, 2.0, np.nan]), np.array([1.0]), paired=False)
     assert d["diff"] == 0.5 and d["se"] is None and d["ci95"] is None
 
@@ -355,7 +356,7 @@ def test_conditional_means_over_different_replications_are_unpaired_with_their_c
     assert row["df"] == pytest.approx(welch.df, rel=1e-12)
     ci = welch.confidence_interval(0.95)
     assert row["ci95"] == pytest.approx([ci.low, ci.high], rel=1e-9)
-    assert C.ci_text(row).endswith(" unpaired")
+    assert R.ci_text(row).endswith(" unpaired")
 
 
 def test_independent_probabilities_of_zero_are_not_shown_as_exactly_equal():

@@ -41,7 +41,7 @@ def test_coordinated_vetoes_come_together():
     voted = res.scalars["unsc_vetoes"].sum() + res.scalars["unsc_resolutions"].sum()
     share = res.scalars["unsc_resolutions"].sum() / voted
     assert abs(share - 0.5) < 4 * math.sqrt(0.25 / voted)
-    from sim.api import simulate_replication
+    from sim.engine.replay import simulate_replication
 
     log = simulate_replication(scenario, seed=2, index=0).log
     vetoes = [details["by"] for _, kind, _, details in log if kind == "unsc_veto"]

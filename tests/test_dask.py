@@ -6,7 +6,7 @@ import pytest
 from conftest import SCENARIOS
 from typer.testing import CliRunner
 
-from sim.cli import app
+from sim.cli.app import app
 
 distributed = pytest.importorskip("distributed")
 

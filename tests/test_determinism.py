@@ -4,7 +4,7 @@ import numpy as np
 from conftest import SCENARIOS
 
 import sim
-from sim.api import simulate_replication
+from sim.engine.replay import simulate_replication
 
 
 def figures(results):
@@ -56,7 +56,7 @@ def test_different_seeds_differ():
 
 def test_counting_simpy_events_changes_no_number_and_counts_what_simpy_schedules():
     from sim.model.replication import build, finish
-    from sim.plan import compile_plan
+    from sim.plan.compiled import compile_plan
 
     plan = compile_plan(sim.load_scenario(SCENARIOS / "freeze.yaml"))
     draws = plan.draws(4, 0, 30)

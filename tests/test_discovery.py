@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sim
-from sim.cli import app
-from sim.discovery import Inputs, binomial_tail, prim
-from sim.discovery_api import clause, discover
-from sim.discovery_data import Table
-from sim.discovery_where import parse, resolve
+from sim.analysis.discovery.conditions import parse, resolve
+from sim.analysis.discovery.prim import Inputs, binomial_tail, prim
+from sim.analysis.discovery.sources import Table
+from sim.api.discovery import clause, discover
+from sim.cli.app import app
+from sim.engine.saved import read_table
 from sim.errors import ScenarioError
-from sim.saved import read_table
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 NOISE = 0.05

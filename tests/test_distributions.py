@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from sim.distributions import (
+from sim.scenario.distributions import (
     Beta,
     Choice,
     Fixed,
@@ -18,7 +18,7 @@ from sim.distributions import (
     Uniform,
     beta_cdf,
 )
-from sim.params import Hazard, Months, Param, Probability, Rate
+from sim.scenario.params import Hazard, Months, Param, Probability, Rate
 
 SPECS = [
     Uniform(uniform=(15, 20)),

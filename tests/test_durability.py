@@ -30,10 +30,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sim
-from sim import compare as C
-from sim import folders, html
-from sim.cli import app
+from sim.analysis import compare as C
+from sim.cli.app import app
+from sim.engine import folders
 from sim.errors import ScenarioError
+from sim.report import html
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 STALLED = SCENARIOS / "stalled.yaml"
@@ -57,7 +58,7 @@ def assert_clean_exit(result, codes=(0, 2)):
 def no_charts(monkeypatch):
     """Reports without charts: these tests read tables, and drawing takes a second a run."""
     monkeypatch.setattr(html, "images", lambda *a, **k: ({}, html.CHARTS_OFF))
-    monkeypatch.setattr("sim.sweep_report.make_plots", lambda *a: None)
+    monkeypatch.setattr("sim.report.sweep.make_plots", lambda *a: None)
 
 
 # --------------------------------------------------------------------------- exact tables
@@ -301,7 +302,7 @@ def test_a_cache_or_sweep_folder_linked_outside_out_is_refused(tmp_path):
 
 
 def test_a_cache_record_that_is_a_link_is_replaced_not_written_through(tmp_path):
-    from sim.sweep import PointStore
+    from sim.sweep.store import PointStore
 
     target = tmp_path / "target"
     target.write_text("keep")

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sim
-from sim import report
-from sim.cli import app
-from sim.rounding import difference, estimate, fmt, percentile, place, probability, span
-from sim.sketch import ALPHA
-from sim.summary import PERCENTILES, share
+from sim.cli.app import app
+from sim.engine.sketch import ALPHA
+from sim.engine.summary import PERCENTILES, share
+from sim.report import markdown as report
+from sim.report.rounding import difference, estimate, fmt, percentile, place, probability, span
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 FREEZE = SCENARIOS / "freeze.yaml"

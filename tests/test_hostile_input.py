@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 
 import sim
 from sim.errors import ScenarioError
-from sim.schema import leaves
-from sim.sweep import plan_sweep
-from sim.sweep_file import build_spec
-from sim.yamlfile import control_character
+from sim.scenario.schema import leaves
+from sim.scenario.yamlfile import control_character
+from sim.sweep.files import build_spec
+from sim.sweep.plan import plan_sweep
 
 ROOT = SCENARIOS.parent
 FAST = settings(

@@ -9,9 +9,10 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from sim import compare as C
-from sim import html
-from sim.runs import from_results
+from sim.analysis import compare as C
+from sim.analysis.runs import from_results
+from sim.report import comparison as R
+from sim.report import html
 
 PNG = b"\x89PNG\r\n\x1a\n"
 RUN_CHARTS = {"warheads.png", "material.png", "freeze_in_force.png", "deal_reached.png",
@@ -32,7 +33,7 @@ def run_folder(results, tmp_path_factory):
 def compare_folder(tmp_path_factory):
     runs = C.gather([SCENARIOS / "stalled.yaml", SCENARIOS / "freeze.yaml"], reps=24, seed=6,
                     workers=1)  # fmt: skip
-    return C.save(C.compare(runs), runs, tmp_path_factory.mktemp("out"))
+    return R.save(C.compare(runs), runs, tmp_path_factory.mktemp("out"))
 
 
 def embedded_images(text):
@@ -97,7 +98,7 @@ def test_without_matplotlib_the_reports_say_plots_are_off(results, tmp_path, mon
         p.name for p in folder.iterdir()
     }
     runs = [from_results(results, "a"), from_results(results, "b")]
-    compared = C.save(C.compare(runs), runs, tmp_path)
+    compared = R.save(C.compare(runs), runs, tmp_path)
     assert "Plots are off" in (compared / "report.html").read_text(encoding="utf-8")
     assert (compared / "comparison.json").exists() and not list(compared.glob("*.png"))
 

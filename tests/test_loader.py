@@ -8,7 +8,7 @@ from conftest import NEUTRAL, SCENARIOS
 
 import sim
 from sim.errors import ScenarioError
-from sim.loader import scenario_from_dict
+from sim.scenario.loader import scenario_from_dict
 
 
 def write(tmp: Path, name: str, data) -> Path:

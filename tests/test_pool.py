@@ -18,11 +18,13 @@ from conftest import ROOT, SCENARIOS
 from pool_tasks import die_always, die_once, fail, own_pid, run_point_or_die, twice
 from typer.testing import CliRunner
 
-from sim.cli import app
-from sim.executors import LocalExecutor
-from sim.pool import Pool, WorkerLost
-from sim.sweep import PointStore, plan_sweep, run_sweep
-from sim.sweep_file import build_spec
+from sim.cli.app import app
+from sim.engine.executors import LocalExecutor
+from sim.engine.pool import Pool, WorkerLost
+from sim.sweep.files import build_spec
+from sim.sweep.plan import plan_sweep
+from sim.sweep.run import run_sweep
+from sim.sweep.store import PointStore
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 TIMEOUT = 90  # seconds before a subprocess counts as hung
@@ -199,7 +201,7 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     script = (
         "import sys, time\n"
         "sys.path.insert(0, sys.argv[1])\n"
-        "from sim.pool import Pool\n"
+        "from sim.engine.pool import Pool\n"
         "if __name__ == '__main__':\n"
         "    outcomes = Pool(1).as_completed(time.sleep, [0, 600])\n"
         "    print(next(outcomes), flush=True)  # the worker now sleeps in the second task\n"
@@ -263,7 +265,7 @@ def test_a_run_whose_workers_keep_dying_stops_with_a_message_and_exit_1(tmp_path
         )
         yield
 
-    monkeypatch.setattr("sim.runner.Executor.map", lost)
+    monkeypatch.setattr("sim.engine.runner.Executor.map", lost)
     args = ["run", str(SCENARIOS / "stalled.yaml"), "-n", "100", "-w", "2", "-o", str(tmp_path)]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
@@ -299,13 +301,15 @@ def test_a_script_without_a_main_guard_is_told_to_add_one(tmp_path):
     script.write_text(
         "import sys\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
-        "from sim.pool import Pool\n"
+        "from sim.engine.pool import Pool\n"
         "print(list(Pool(2).ordered(abs, [-1, -2, -3])))\n"
     )
     done = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT
     )
     assert done.returncode == 1
-    (lost,) = [line for line in done.stderr.splitlines() if line.startswith("sim.pool.WorkerLost")]
-    assert lost.startswith("sim.pool.WorkerLost: a worker process died 3 times")
+    (lost,) = [
+        line for line in done.stderr.splitlines() if line.startswith("sim.engine.pool.WorkerLost")
+    ]
+    assert lost.startswith("sim.engine.pool.WorkerLost: a worker process died 3 times")
     assert 'put the script\'s code under `if __name__ == "__main__":`' in lost

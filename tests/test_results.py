@@ -9,7 +9,7 @@ import yaml
 from conftest import SCENARIOS
 
 import sim
-from sim import writers
+from sim.report import writers
 
 METRICS = (
     "final_warheads",
@@ -110,7 +110,7 @@ def test_a_second_save_gets_its_own_folder(tmp_path):
 
 
 def test_replications_csv_quotes_labels_and_reads_back_exactly(tmp_path):
-    from sim.saved import read_table
+    from sim.engine.saved import read_table
 
     columns = {
         "replication": np.arange(3),

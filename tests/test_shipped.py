@@ -7,7 +7,7 @@ import pytest
 from conftest import ROOT, SCENARIOS, shipped
 
 import sim
-from sim.facts import load_facts
+from sim.scenario.facts import load_facts
 
 
 @pytest.mark.parametrize("path", shipped(), ids=lambda p: p.stem)
@@ -93,7 +93,7 @@ def test_the_backtests_pass_with_check(tmp_path):
     """`sim backtest --check`: every published figure inside the model's 90% band."""
     from typer.testing import CliRunner
 
-    from sim.cli import app
+    from sim.cli.app import app
 
     result = CliRunner().invoke(
         app,

@@ -5,7 +5,7 @@ import pytest
 from conftest import SCENARIOS
 
 import sim
-from sim.sketch import ALPHA, Sketch
+from sim.engine.sketch import ALPHA, Sketch
 
 
 def test_sketch_is_exact_for_whole_numbers():

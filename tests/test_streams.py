@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.distributions import Uniform
-from sim.streams import BUFFER, STREAMS, Draws, Stream, child_words, poisson, splitmix_block
+from sim.plan.streams import BUFFER, STREAMS, Draws, Stream, child_words, poisson, splitmix_block
+from sim.scenario.distributions import Uniform
 
 
 @given(

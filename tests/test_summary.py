@@ -8,8 +8,8 @@ from conftest import SCENARIOS
 from scipy import stats
 
 import sim
-from sim.intervals import Z95, order_ranks, wilson
-from sim.summary import COUNTS, bands, describe, first_curve, probability, share
+from sim.engine.intervals import Z95, order_ranks, wilson
+from sim.engine.summary import COUNTS, bands, describe, first_curve, probability, share
 
 
 def test_describe_matches_numpy():

@@ -21,12 +21,14 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sim
-from sim.cli import app
-from sim.designs import latin_hypercube
+from sim.cli.app import app
 from sim.errors import ScenarioError
-from sim.sweep import PointStore, plan_sweep, resolve_point, run_sweep
-from sim.sweep_file import build_spec
-from sim.sweep_spec import Factor, Where, parse_spec
+from sim.sweep.designs import latin_hypercube
+from sim.sweep.files import build_spec
+from sim.sweep.plan import plan_sweep, resolve_point
+from sim.sweep.run import run_sweep
+from sim.sweep.spec import Factor, Where, parse_spec
+from sim.sweep.store import PointStore
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 STALLED = SCENARIOS / "stalled.yaml"
@@ -260,7 +262,7 @@ def test_latin_hypercube_uses_every_stratum_once_and_is_reproducible():
 
 
 def test_a_failing_point_is_recorded_and_retry_failed_reruns_only_it(tmp_path, monkeypatch):
-    import sim.sweep as sweep_module
+    import sim.sweep.run as sweep_module
 
     real = sweep_module._simulate
 
@@ -296,7 +298,7 @@ def test_a_failing_point_is_recorded_and_retry_failed_reruns_only_it(tmp_path, m
 
 
 def test_ctrl_c_keeps_finished_points_and_the_rerun_resumes(tmp_path, monkeypatch):
-    import sim.sweep as sweep_module
+    import sim.sweep.run as sweep_module
 
     real = sweep_module._simulate
     calls = []
@@ -352,7 +354,7 @@ def test_an_unreadable_cache_record_is_computed_again(tmp_path):
     spec = build_spec(STALLED, ["arsenal.production_rate=6,12"], reps=5, seed=1)
     plan = plan_sweep(spec)
     store = PointStore(tmp_path)
-    from sim.executors import LocalExecutor
+    from sim.engine.executors import LocalExecutor
 
     with LocalExecutor(1) as ex:
         first = run_sweep(plan, store, ex)
@@ -367,7 +369,7 @@ def test_an_unreadable_cache_record_is_computed_again(tmp_path):
 def test_report_without_matplotlib_says_plots_are_off(tmp_path, monkeypatch):
     for name in [m for m in sys.modules if m.split(".")[0] == "matplotlib"] + ["matplotlib"]:
         monkeypatch.setitem(sys.modules, name, None)  # as if it were not installed
-    monkeypatch.delitem(sys.modules, "sim.sweep_plots", raising=False)
+    monkeypatch.delitem(sys.modules, "sim.report.sweep_plots", raising=False)
     result = sweep(
         STALLED,
         "-p",
@@ -437,7 +439,7 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def cached(tmp_path_factory):
     """A two-point sweep and its store, computed once."""
-    from sim.executors import LocalExecutor
+    from sim.engine.executors import LocalExecutor
 
     plan = plan_sweep(build_spec(STALLED, ["arsenal.production_rate=6,12"], reps=5, seed=1))
     store = PointStore(tmp_path_factory.mktemp("store"))
@@ -470,10 +472,10 @@ def damaged_record(draw, record: dict) -> bytes:
 )
 @given(data=st.data())
 def test_a_damaged_cache_record_is_computed_again_never_crashing_the_report(cached, tmp_path, data):
-    from sim.executors import LocalExecutor
-    from sim.sensitivity import analyse
-    from sim.sweep_report import report_blocks, sweep_json
-    from sim.sweep_table import table
+    from sim.engine.executors import LocalExecutor
+    from sim.report.sweep import report_blocks, sweep_json
+    from sim.sweep.sensitivity import analyse
+    from sim.sweep.table import table
 
     plan, store, first = cached
     key = plan.points[1].key
@@ -509,7 +511,7 @@ def test_damaged_records_are_reported_once_and_recomputed(tmp_path):
 
 
 def test_a_sweep_whose_every_point_fails_still_writes_its_report(tmp_path, monkeypatch):
-    import sim.sweep as sweep_module
+    import sim.sweep.run as sweep_module
 
     def broken(scenario, reps, seed):
         raise RuntimeError("the model fell over")
@@ -566,6 +568,6 @@ def test_a_bad_scheduler_address_is_reported_even_before_the_scenario_is_read(tm
      "[::1]:8786", "tcp://[::1]:8786", "ws://localhost:8786", "tcp://localhost"],
 )  # fmt: skip
 def test_scheduler_addresses_dask_accepts_pass(address):
-    from sim.executors import check_scheduler
+    from sim.engine.executors import check_scheduler
 
     assert check_scheduler(address) == address

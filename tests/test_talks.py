@@ -9,7 +9,7 @@ from conftest import make_scenario
 import sim
 from sim.model.replication import build
 from sim.model.talks import expit, logit
-from sim.plan import compile_plan
+from sim.plan.compiled import compile_plan
 
 
 def test_talks_open_at_the_hazard_set_by_demand_and_engagement():

@@ -12,9 +12,9 @@ from conftest import SCENARIOS, save_without_charts
 from typer.testing import CliRunner
 
 import sim
-from sim.cli import app
+from sim.analysis.trace import lines, narrate, pick, story, trace
+from sim.cli.app import app
 from sim.errors import ScenarioError
-from sim.trace import lines, narrate, pick, story, trace
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 FREEZE = SCENARIOS / "freeze.yaml"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sim import yamlfile
 from sim.errors import ScenarioError
-from sim.yamlfile import parse_yaml, read_yaml
+from sim.scenario import yamlfile
+from sim.scenario.yamlfile import parse_yaml, read_yaml
 
 
 def test_marks_record_the_line_of_every_key_path():

@@ -15,7 +15,7 @@ import math
 import operator
 from functools import partial
 
-from ..plan import Event
+from sim.plan.compiled import Event
 
 _OPS = {
     ">": operator.gt,

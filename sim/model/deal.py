@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import math
 
-from ..dates import label
-from .clock import Mechanism
+from sim.model.clock import Mechanism
+from sim.scenario.dates import label
 
 _BREAKDOWN, _DETECTION = 0, 1
 

@@ -17,10 +17,10 @@ rates.
 
 from __future__ import annotations
 
-from ..dates import label
-from ..schema import POSTURES
-from ..streams import poisson
-from .clock import Mechanism
+from sim.model.clock import Mechanism
+from sim.plan.streams import poisson
+from sim.scenario.dates import label
+from sim.scenario.schema import POSTURES
 
 _DRAFTING_ICBM, _TEST = 0, 1
 

@@ -9,16 +9,16 @@ import numpy as np
 import simpy
 from simpy.core import NORMAL
 
-from ..outcomes import FIRSTS
-from ..plan import Plan
-from ..streams import Draws
-from .arsenal import Arsenal, paths
-from .calendar import Calendar, Triggers
-from .council import Council, Sanctions
-from .deal import Deal
-from .provocations import Provocations
-from .talks import Talks
-from .world import World
+from sim.model.arsenal import Arsenal, paths
+from sim.model.calendar import Calendar, Triggers
+from sim.model.council import Council, Sanctions
+from sim.model.deal import Deal
+from sim.model.provocations import Provocations
+from sim.model.talks import Talks
+from sim.model.world import World
+from sim.plan.compiled import Plan
+from sim.plan.outcomes import FIRSTS
+from sim.plan.streams import Draws
 
 
 class Outcome(NamedTuple):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from .clock import Mechanism
+from sim.model.clock import Mechanism
 
 _OPEN, _ROUND = 0, 1
 

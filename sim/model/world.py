@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import simpy
 
-from ..plan import Plan
-from ..streams import Streams
+from sim.plan.compiled import Plan
+from sim.plan.streams import Streams
 
 
 class World:

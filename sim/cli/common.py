@@ -1,0 +1,158 @@
+"""What every command shares: messages, exit codes, signals, progress bars, common options.
+
+Expected failures become messages and exit codes, never tracebacks: bad input
+exits 2, Ctrl-C 130, SIGTERM 143, a failure of the machine or of a worker 1.
+Everything here is public to the command modules of `sim.cli`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+EXIT_BAD_INPUT = 2
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+
+
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+def err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main process so it stops exactly as Ctrl-C does."""
+
+
+def interrupted_code(exc: KeyboardInterrupt) -> int:
+    """128 + the signal: 143 for SIGTERM, 130 for Ctrl-C."""
+    return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+@contextmanager
+def sigterm_as_interrupt():
+    """Handle SIGTERM like Ctrl-C: cleanup runs, temporary folders and spools are removed.
+
+    A forked worker inherits the handler; there it ends the process as SIGTERM
+    would, so a pool can still be terminated. A second SIGTERM while cleaning
+    up is ignored, so the cleanup finishes.
+    """
+    main = os.getpid()
+
+    def handler(signum, _frame):
+        if os.getpid() != main:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        signal.signal(signum, signal.SIG_IGN)
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (an embedding application): leave it alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def guard():
+    """Turn expected failures into messages and exit codes, never tracebacks.
+
+    Bad input exits 2; Ctrl-C 130 and SIGTERM 143, after cleaning up; results
+    that could not be written where asked (`SaveError`, which says where they
+    went instead) and other failures of the system (a disk error) exit 1.
+    """
+    from sim.engine.folders import SaveError
+    from sim.engine.pool import WorkerLost
+    from sim.errors import ScenarioError
+
+    try:
+        with sigterm_as_interrupt():
+            yield
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            err(f"error: {problem}")
+        n = len(exc.problems)
+        err(f"{n} problem{'s' if n != 1 else ''} found; nothing was run.")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except WorkerLost as exc:  # worker processes kept dying (killed, or out of memory)
+        err(f"error: {exc}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt as exc:
+        err("Interrupted: stopped cleanly; no result folder was written.")
+        raise typer.Exit(interrupted_code(exc)) from None
+    except SaveError as exc:
+        err(f"error: {exc}")
+        raise typer.Exit(1) from None
+    except OSError as exc:  # the machine, not the input: a disk that filled up, a lost mount
+        err(f"error: {exc}")
+        err("Nothing was saved; fix the cause and run the command again.")
+        raise typer.Exit(1) from None
+
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
+]
+
+
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")]
+
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Override a parameter (value read as YAML), e.g. --set talks.rounds_per_year=3. "
+        "Repeatable.",
+    ),
+]
+
+
+@contextmanager
+def progress_bar(quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("[bold]replications"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("run", total=None, rate="")
+
+        def update(done: int, total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 0.0
+            rate = f"{done / elapsed:,.0f} reps/s" if elapsed > 0 and done else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        yield update

@@ -1,0 +1,215 @@
+"""Commands that compare and explain runs (`sim compare`, `sim trace`), added to `sim.cli.app`.
+
+As in `cli.py`, each command gathers its options and calls the library
+(`sim.compare`, `sim.trace`); heavy modules are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.app import app
+from sim.cli.common import EXIT_BAD_INPUT, SetOption, err, guard, progress_bar
+
+Reps = Annotated[
+    int | None,
+    typer.Option("--reps", "-n", min=1, help="Replications (default: see below)."),
+]
+Seed = Annotated[int | None, typer.Option("--seed", "-s", min=0, help="Seed (default: see below).")]
+Workers = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
+]
+
+
+@app.command()
+def compare(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Scenario files or result folders; the first is the baseline.", show_default=False
+        ),
+    ],
+    reps: Reps = None,
+    seed: Seed = None,
+    workers: Workers = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
+        "results"
+    ),
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or tables.")
+    ] = False,
+) -> None:
+    """Compare scenarios with a baseline: every figure's difference with its 95% CI.
+
+    Scenario files are run with one seed and number of replications (common
+    random numbers: replication i of each shares its random numbers), so the
+    differences are paired. Result folders are read, not rerun; they pair with
+    runs of the same seed and replications and are compared unpaired otherwise.
+    Default seed and replications: a result folder's if one is given, else the
+    first scenario file's run: section. Writes results/compare/<id>/ with
+    comparison.json, report.md and report.html.
+
+    Examples:
+
+        sim compare scenarios/stalled.yaml scenarios/freeze.yaml
+
+        sim compare scenarios/stalled.yaml scenarios/freeze.yaml --reps 2000 --seed 7
+
+        sim compare scenarios/stalled.yaml scenarios/freeze.yaml scenarios/sanctions_blocked.yaml
+
+        sim compare results/stalled/20260101-120000-seed7-n2000 scenarios/freeze.yaml
+    """
+    if len(inputs) < 2:
+        err("error: give at least two inputs: the baseline, then what to compare with it.")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    with guard():
+        from sim.analysis.compare import compare as compare_runs
+        from sim.analysis.compare import gather
+        from sim.engine.folders import check_out, check_within
+        from sim.engine.runner import SimulationError
+        from sim.report.comparison import save
+
+        check_out(out)  # before anything runs: a folder that cannot take the results is refused
+        check_within(out, "compare")
+        try:
+            with progress_bar(quiet) as bar:
+                progress = (lambda _label, done, total: bar(done, total)) if bar else None
+                runs = gather(inputs, reps=reps, seed=seed, workers=workers, progress=progress)
+        except SimulationError as exc:
+            err(f"error: {exc}")
+            err("This is a bug in sim; please report it with the scenario and seed.")
+            raise typer.Exit(1) from None
+        data = compare_runs(runs)
+        folder = save(data, runs, out)
+        if not quiet:
+            _print_comparison(data)
+        typer.echo(f"Comparison: {folder}")
+
+
+def _print_comparison(data: dict) -> None:
+    """Per scenario against the baseline: weapons averted, every figure, parameters changed."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.analysis.compare import CONDITIONAL_NOTE
+    from sim.report.comparison import ci_text, figure_cell
+
+    console = Console()
+    base = data["baseline"]
+    scenarios = data["scenarios"]
+    for label, sc in scenarios.items():
+        vs = sc["vs_baseline"]
+        if vs is None:
+            continue
+        console.rule(f"{label} against {base}")
+        console.print(f"Differences are {vs['pairing']}.", markup=False)
+        table = Table(
+            title=f"Weapons averted: {base} minus {label}, mean [95% CI]",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+        )
+        table.add_column("by the end of", no_wrap=True)
+        for col in ("warheads", "material"):
+            table.add_column(col, justify="right", no_wrap=True)
+        for w, m in zip(vs["averted"]["warheads"], vs["averted"]["material"], strict=True):
+            table.add_row(f"year {w['year']} ({w['date']})", ci_text(w), ci_text(m))
+        console.print(table)
+
+        table = Table(
+            title="Every figure (mean or probability ± s.e.) and the difference [95% CI]",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+        )
+        table.add_column("figure", no_wrap=True, min_width=18, overflow="ellipsis")
+        table.add_column(base, justify="right", no_wrap=True)
+        table.add_column(label, justify="right", no_wrap=True)
+        table.add_column(f"{label} − {base}", justify="right", no_wrap=True)
+        for block in ("metrics", "probabilities"):
+            for name, figure in scenarios[base][block].items():
+                table.add_row(
+                    name,
+                    figure_cell(block, name, figure),
+                    figure_cell(block, name, sc[block][name]),
+                    ci_text(vs[block][name]),
+                )
+        console.print(table)
+        console.print(CONDITIONAL_NOTE, markup=False)
+
+        if not vs["parameters"]:
+            console.print(f"Parameters: {label} and {base} set the same values.\n")
+            continue
+        table = Table(title="Parameters that differ", title_justify="left", box=box.SIMPLE_HEAD)
+        for col in ("parameter", base, label):
+            table.add_column(col)
+        for row in vs["parameters"]:
+            table.add_row(
+                row["path"], row["baseline"] or "(not set)", row["scenario"] or "(not set)"
+            )
+        console.print(table)
+
+
+@app.command()
+def trace(
+    file: Annotated[
+        Path, typer.Argument(help="Scenario file or result folder.", show_default=False)
+    ],
+    rep: Annotated[
+        int | None, typer.Option("--rep", "-r", min=0, help="The replication to tell (0-based).")
+    ] = None,
+    pick: Annotated[
+        str | None,
+        typer.Option(
+            "--pick",
+            metavar="median|p5|p95",
+            help="Tell the replication whose --metric sits at this percentile.",
+        ),
+    ] = None,
+    metric: Annotated[
+        str, typer.Option("--metric", "-m", help="The outcome --pick ranks replications by.")
+    ] = "final_warheads",
+    seed: Seed = None,
+    reps: Reps = None,
+    set_: SetOption = None,
+    workers: Workers = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the event log as JSON lines.")
+    ] = False,
+) -> None:
+    """Tell one replication as a dated story, ending with its outcomes.
+
+    The story of replication K is that of row K of the run's replications.csv:
+    same seed, same story. With a scenario file, the run's seed and replications
+    default to its run: section; with a result folder, its own seed is used and
+    --pick reads its replications.csv instead of running again. --json prints one
+    JSON object per event, then one with the outcomes and the drawn parameters.
+
+    Examples:
+
+        sim trace scenarios/freeze.yaml --rep 17
+
+        sim trace scenarios/freeze.yaml --pick median --metric final_warheads --reps 2000
+
+        sim trace results/freeze/20260101-120000-seed7-n2000 --pick p95 --json
+    """
+    with guard():
+        from sim.analysis.trace import json_lines, lines, story
+
+        with progress_bar(as_json or pick is None) as bar:
+            told = story(
+                file,
+                rep=rep,
+                how=pick,
+                metric=metric,
+                seed=seed,
+                reps=reps,
+                overrides=set_,
+                workers=workers,
+                progress=bar,
+            )
+        for line in json_lines(told) if as_json else lines(told):
+            typer.echo(line)

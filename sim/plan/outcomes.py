@@ -1,0 +1,74 @@
+"""The names of a replication's outcomes, in the order the model reports them.
+
+Kept apart from the model (which needs SimPy) so that aggregation, reports
+and comparisons can name the outcomes without loading the simulation.
+"""
+
+#: Scalar outcomes of a replication, in this order.
+SCALARS = (
+    "final_warheads",
+    "final_material",
+    "material_per_year",
+    "months_frozen",
+    "rounds_held",
+    "deals",
+    "freeze_collapses",
+    "missile_launches",
+    "icbm_launches",
+    "nuclear_tests",
+    "unsc_drafts",
+    "unsc_vetoes",
+    "unsc_resolutions",
+    "deals_cheated",
+    "cheating_detected",
+    "final_sanctions_pressure",
+    "final_trust",
+)
+
+#: Events whose first month is recorded (NaN if they never happen).
+FIRSTS = (
+    "talks_opened",
+    "deal_reached",
+    "cheating",
+    "cheating_detected",
+    "freeze_collapsed",
+    "nuclear_test",
+    "unsc_resolution",
+)
+
+
+#: What each figure means, for tables and reports.
+DESCRIPTIONS = {
+    "final_warheads": "assembled warheads at the horizon",
+    "final_material": "fissile material at the horizon (weapons-equivalent, incl. warheads)",
+    "material_per_year": "material added per year, on average over the horizon",
+    "months_frozen": "months with a freeze in force",
+    "rounds_held": "rounds of talks held",
+    "deals": "deals reached",
+    "freeze_collapses": "freezes that collapsed",
+    "missile_launches": "missile launch events",
+    "icbm_launches": "ICBM launch events",
+    "nuclear_tests": "nuclear tests",
+    "unsc_drafts": "UNSC draft resolutions",
+    "unsc_vetoes": "UNSC drafts vetoed",
+    "unsc_resolutions": "UNSC sanctions resolutions adopted",
+    "deals_cheated": "deals under which the DPRK cheated",
+    "cheating_detected": "detections of cheating",
+    "final_sanctions_pressure": "sanctions pressure at the horizon (0-1)",
+    "final_trust": "trust at the horizon (0-1)",
+    "months_to_talks_opened": "months until talks first open (when they do)",
+    "months_to_deal_reached": "months until the first deal (when there is one)",
+    "months_to_cheating": "months until a deal with cheating (when there is one)",
+    "months_to_cheating_detected": "months until cheating is first detected (when it is)",
+    "months_to_freeze_collapsed": "months until a freeze first collapses (when one does)",
+    "months_to_nuclear_test": "months until the first nuclear test (when there is one)",
+    "months_to_unsc_resolution": "months until the first new resolution (when there is one)",
+    "talks_opened": "talks open at some point",
+    "deal_reached": "a deal is reached",
+    "cheating": "the DPRK cheats under a deal",
+    "freeze_collapsed": "a freeze collapses",
+    "nuclear_test": "a nuclear test",
+    "unsc_resolution": "a new UNSC sanctions resolution",
+    "freeze_in_force_at_end": "a freeze is in force at the horizon",
+    "freeze_in_force": "a freeze is in force",
+}

@@ -1,0 +1,162 @@
+"""Running a sweep: only what is not cached, each finished point kept at once.
+
+`run_sweep` looks every point's key up in its `PointStore` (one small JSON file
+per finished point), hands the rest to an executor, and writes each record the
+moment it arrives, so a sweep killed at any instant loses at most the points in
+flight and the next run resumes where it stopped.
+
+Every point runs `sim.run(scenario, reps, seed, workers=1)` with the sweep's
+seed: replication i has the same child seed at every point (common random
+numbers), so differences between points are the parameters' effect, not noise.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sim.scenario.schema import Scenario
+from sim.sweep.plan import Point, SweepPlan
+from sim.sweep.store import PointStore
+from sim.version import __version__
+
+# --------------------------------------------------------------------------- running a point
+
+
+def _simulate(scenario: Scenario, reps: int, seed: int) -> dict:
+    from sim.engine.runner import run
+
+    summary = run(scenario, reps=reps, seed=seed, workers=1, trajectories=False).summary()
+    return {"metrics": summary["metrics"], "probabilities": summary["probabilities"]}
+
+
+def run_point(scenario: Scenario, key: str, reps: int, seed: int) -> dict:
+    """Run one point and return its record; an error becomes a failed record, not a raise.
+
+    Runs wherever the executor puts it (a local process, a Dask worker on another
+    machine), so it takes everything it needs as arguments and reads no files.
+    """
+    clock = time.perf_counter()
+    try:
+        record: dict[str, Any] = {"status": "ok", **_simulate(scenario, reps, seed)}
+    except Exception as exc:
+        record = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    record.update(
+        key=key,
+        reps=reps,
+        seed=seed,
+        scenario_hash=scenario.content_hash(),
+        engine_version=__version__,
+        host=socket.gethostname(),
+        seconds=round(time.perf_counter() - clock, 4),
+    )
+    return record
+
+
+# --------------------------------------------------------------------------- running a sweep
+
+
+@dataclass
+class SweepRun:
+    """A finished (or resumed) sweep: a record for every distinct point."""
+
+    plan: SweepPlan
+    records: dict[str, dict]
+    computed: int = 0
+    cached: int = 0
+    failed_before: int = 0  # failed in an earlier run and not retried
+    retried: int = 0
+    wall_seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[str]:
+        return [k for k, r in self.records.items() if r["status"] != "ok"]
+
+    def record(self, point: Point) -> dict:
+        return self.records[point.key]
+
+
+Progress = Callable[[int, int], None]
+
+
+def run_sweep(
+    plan: SweepPlan,
+    store: PointStore,
+    executor,
+    *,
+    retry_failed: bool = False,
+    progress: Progress | None = None,
+) -> SweepRun:
+    """Run every point not in the store; write each record as soon as it arrives."""
+    clock = time.perf_counter()
+    records: dict[str, dict] = {}
+    todo: list[Point] = []
+    failed_before = retried = 0
+    for key, point in plan.unique().items():
+        record = store.get(key)
+        if record is not None and record["status"] != "ok" and retry_failed:
+            retried += 1
+            record = None
+        if record is None:
+            todo.append(point)
+        else:
+            records[key] = record
+            failed_before += record["status"] != "ok"
+    cached = len(records) - failed_before
+    total = len(todo) * plan.reps
+    if progress:
+        progress(0, total)
+    tasks = [(p.scenario, p.key, plan.reps, plan.seed) for p in todo]
+    for done, (i, outcome) in enumerate(executor.map(run_point, tasks), start=1):
+        if not isinstance(outcome, BaseException) and outcome["engine_version"] != __version__:
+            outcome = RuntimeError(
+                f"the worker on {outcome['host']} runs sim {outcome['engine_version']}, "
+                f"this machine {__version__}; install the same version everywhere"
+            )
+        if isinstance(outcome, BaseException):  # the executor lost the task (e.g. a worker died)
+            outcome = {
+                "status": "failed",
+                "error": f"{type(outcome).__name__}: {outcome}",
+                "key": todo[i].key,
+                "reps": plan.reps,
+                "seed": plan.seed,
+            }
+        store.put(outcome)
+        records[outcome["key"]] = outcome
+        if progress:
+            progress(done * plan.reps, total)
+    return SweepRun(
+        plan,
+        records,
+        computed=len(todo),
+        cached=cached,
+        failed_before=failed_before,
+        retried=retried,
+        wall_seconds=time.perf_counter() - clock,
+    )
+
+
+def pending(plan: SweepPlan, store: PointStore, retry_failed: bool = False) -> tuple[int, int, int]:
+    """(to run, cached, failed earlier) without running anything: for --dry-run."""
+    todo = cached = failed = 0
+    for key in plan.unique():
+        record = store.get(key)
+        if record is None or (record["status"] != "ok" and retry_failed):
+            todo += 1
+        elif record["status"] == "ok":
+            cached += 1
+        else:
+            failed += 1
+    return todo, cached, failed
+
+
+def pilot(plan: SweepPlan, reps: int = 20) -> float:
+    """Seconds per replication, from a short run of the first point (nothing is stored)."""
+    point = plan.points[0]
+    n = max(1, min(reps, plan.reps))
+    clock = time.perf_counter()
+    _simulate(point.scenario, n, plan.seed)
+    return (time.perf_counter() - clock) / n

@@ -1,0 +1,126 @@
+"""Finished sweep points on disk: one small JSON file per point, written atomically.
+
+Each record is keyed by its point's hash (`sweep.plan.point_key`); a record that
+is not exactly what the engine writes (truncated, edited, from another format)
+counts as missing and is computed again. Files are created fresh, never
+through a link, and the store must lie inside `--out`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+from sim.engine.folders import check_within, create_file
+from sim.plan.outcomes import FIRSTS, SCALARS
+from sim.sweep.plan import SweepPlan
+
+
+class PointStore:
+    """Finished points on disk: `<folder>/<key>.json`, each written atomically.
+
+    A record that cannot be read or is not what this engine writes (truncated
+    JSON, an "ok" record without its figures, wrong types) is treated as
+    missing, so the point is computed again; its key is kept in `damaged` for
+    the caller to say so once. Records are written to a fresh temporary file
+    (O_EXCL, never through a link) and renamed over the old one, so a kill
+    leaves the old state or the new, never half a file. `out`, when given, is
+    the folder the store must stay inside (links leading out are refused).
+    """
+
+    def __init__(self, folder: Path, out: Path | None = None):
+        self.folder = Path(folder)
+        self.out = Path(out) if out is not None else None
+        self.damaged: set[str] = set()
+
+    def get(self, key: str) -> dict | None:
+        path = self.folder / f"{key}.json"
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):  # unreadable, truncated, not UTF-8
+            record = None
+        if not _sound(record, key):
+            self.damaged.add(key)
+            return None
+        return record
+
+    def put(self, record: dict) -> None:
+        from sim.engine.folders import TMP, make_inside, owner_tag
+
+        if self.out is not None:
+            make_inside(self.out, *self.folder.relative_to(self.out).parts)
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = create_file(self.folder, owner_tag(TMP), ".part")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(json.dumps(record) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.folder / f"{record['key']}.json")
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+_AT_END = ("freeze_in_force_at_end",)  # the event that is a state at the horizon
+
+
+def _number(x, low: float = -math.inf, high: float = math.inf) -> bool:
+    """A finite JSON number in [low, high] (JSON may hold NaN and Infinity; a record may not)."""
+    real = isinstance(x, int | float) and not isinstance(x, bool)
+    return real and math.isfinite(x) and low <= x <= high
+
+
+def _sound(record, key: str) -> bool:
+    """Whether a cached record is one this engine wrote for `key`: every figure, right types.
+
+    An "ok" record holds exactly the engine's metrics and events (the points
+    table is their union, so one missing or extra name would break it), each
+    with every figure: numbers, or null where a metric has no value (n = 0).
+    """
+    from sim.sweep.table import STATS
+
+    if not isinstance(record, dict) or record.get("key") != key:
+        return False
+    if record.get("status") == "failed":
+        return isinstance(record.get("error"), str)
+    metrics, probabilities = record.get("metrics"), record.get("probabilities")
+    if record.get("status") != "ok" or not isinstance(metrics, dict):
+        return False
+    if set(metrics) != {*SCALARS, *(f"months_to_{e}" for e in FIRSTS)}:
+        return False
+    if not isinstance(probabilities, dict) or set(probabilities) != {*FIRSTS, *_AT_END}:
+        return False
+    for m in metrics.values():
+        if not isinstance(m, dict) or not set(STATS) <= set(m) or not _count(m["n"]):
+            return False
+        if not all(_number(m[s]) if m["n"] else m[s] is None for s in STATS if s != "n"):
+            return False
+    for p in probabilities.values():
+        if not isinstance(p, dict) or not {"p", "mcse"} <= set(p) or not _number(p["p"], 0, 1):
+            return False
+        if not (p["mcse"] is None or _number(p["mcse"], 0)):
+            return False
+    return True
+
+
+def _count(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0
+
+
+def store_for(plan: SweepPlan, out: Path, where: str | None = None) -> PointStore:
+    """Points are shared by every sweep of the same name, so overlapping sweeps reuse them.
+
+    The sweep's name must be one plain folder name, and the store must lie
+    inside `out` (a planted link leading elsewhere is refused); `where` names
+    the name's source in the message (`--name`, the sweep file).
+    """
+    from sim.engine.folders import check_name
+
+    check_name(plan.name, "sweep name", where or plan.spec.source or str(plan.base.path))
+    return PointStore(check_within(out, "sweeps", plan.name, "points"), out)
