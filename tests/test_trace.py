@@ -12,9 +12,10 @@ from conftest import SCENARIOS, save_without_charts
 from typer.testing import CliRunner
 
 import sim
-from sim.analysis.trace import lines, narrate, pick, story, trace
+from sim.analysis.trace import pick, story, trace
 from sim.cli.app import app
 from sim.errors import ScenarioError
+from sim.report.story import lines, narrate
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 FREEZE = SCENARIOS / "freeze.yaml"

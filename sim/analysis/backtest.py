@@ -36,8 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.runner import run
 from sim.scenario.dates import label as month_label
-from sim.scenario.history import COUNTED, Count, Estimate, History
+from sim.scenario.history import COUNTED, Count, Estimate, History, load_history
+from sim.scenario.loader import load_scenario
 
 BANDS = ((50, 25, 75), (90, 5, 95))  # (coverage, low percentile, high percentile)
 
@@ -361,10 +363,6 @@ def backtest(
     `overrides` (`PATH=VALUE`, as `--set`) apply to every scenario: a way to hold
     another judgment against history.
     """
-    from sim.engine.runner import run
-    from sim.scenario.history import load_history
-    from sim.scenario.loader import load_scenario
-
     history = load_history(history_path)
     scenarios = [load_scenario(f, overrides=overrides) for f in files]  # all validated first
     out = Backtest(history=str(history_path), seed=seed, replications=reps)

@@ -26,9 +26,11 @@ import numpy as np
 
 from sim.analysis.runs import QUANTITIES, Run, check_compatible, gather, grid_of, read_folder
 from sim.engine.intervals import newcombe, t95, welch_df, wilson
+from sim.engine.summary import probability_se
 from sim.plan.outcomes import FIRSTS
 from sim.scenario.dates import label as month_label
 from sim.scenario.distributions import DISTRIBUTIONS
+from sim.version import __version__
 
 __all__ = ["Run", "compare", "gather", "read_folder"]
 
@@ -111,8 +113,6 @@ def probability_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
     are exact: see `differences`). Unpaired: Newcombe's hybrid score interval
     from each side's Wilson interval.
     """
-    from sim.engine.summary import probability_se
-
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if paired:
         out = mean_difference(x, y, True)
@@ -302,8 +302,6 @@ def unique_labels(runs: list[Run]) -> None:
 
 def compare(runs: list[Run], comparison_id: str = "") -> dict:
     """The comparison of runs[1:] with the baseline runs[0]: the content of comparison.json."""
-    from sim.version import __version__
-
     check_compatible([(r.source, grid_of(run=r)) for r in runs])
     unique_labels(runs)
     base = runs[0]

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.runner import run as run_scenario
+from sim.engine.saved import read_arrays, read_outcomes
 from sim.errors import Problem, ScenarioError
+from sim.plan.outcomes import FIRSTS, SCALARS
+from sim.scenario.loader import load_scenario
 
 RESULT_FILES = ("summary.json", "replications.csv", "trajectories.npz")
 QUANTITIES = ("warheads", "material")
@@ -83,9 +87,6 @@ def read_folder(folder: str | Path) -> Run:
     Every file is checked (`sim.saved`): a damaged folder raises ScenarioError
     naming the file and what is wrong, never a traceback or a shifted figure.
     """
-    from sim.engine.saved import read_arrays, read_outcomes
-    from sim.plan.outcomes import FIRSTS, SCALARS
-
     folder = Path(folder)
     check_result_folder(folder)
     summary, table = read_outcomes(folder)
@@ -186,9 +187,6 @@ def gather(
     with each other: those given, else a result folder's (so they pair with it too),
     else the first scenario file's `run:` defaults. `progress(label, done, total)`.
     """
-    from sim.engine.runner import run as run_scenario
-    from sim.scenario.loader import load_scenario
-
     loaded: list = []
     problems: list[Problem] = []
     for source in sources:

@@ -1,31 +1,34 @@
-"""One replication as a dated story: what happened, month by month, and how it ended.
+"""One replication's history: replayed with its event log, and checked against its run.
 
 `simulate_replication` replays replication K of a run exactly (same seed, same
 numbers as row K of its replications.csv) with the model's event log. This
-module turns that log into lines an analyst reads ("2027-02  Freeze agreed:
-..."), ends with the replication's outcomes, and picks the replication whose
-outcome sits at a percentile, so "the median history" is one command away.
-The narrative is shaped here from each entry's kind, text and details; the
-model only records.
+module gathers that log, the replication's outcomes and its draws into a
+`Trace`, and picks the replication whose outcome sits at a percentile, so "the
+median history" is one command away. `sim.report.story` tells it as dated
+lines; the model only records.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from sim.analysis.runs import check_result_folder
+from sim.engine.replay import simulate_replication
+from sim.engine.runner import run
+from sim.engine.saved import read_outcomes, read_summary
 from sim.errors import ScenarioError
-from sim.plan.outcomes import DESCRIPTIONS
-from sim.report.rounding import fmt
+from sim.plan.compiled import compile_plan
+from sim.plan.outcomes import FIRSTS, SCALARS
+from sim.scenario.dates import label
+from sim.scenario.loader import load_scenario, scenario_from_dict
+from sim.version import __version__
 
 #: --pick names and the percentile each stands for.
 PICKS = {"p5": 5.0, "median": 50.0, "p95": 95.0}
-_SPAN = re.compile(r"from (\d{4}-\d{2}) to (\d{4}-\d{2})")
 
 
 @dataclass
@@ -46,11 +49,6 @@ class Trace:
 
 def trace(scenario, seed: int, replication: int, chosen: str = "") -> Trace:
     """Replay replication `replication` of a run of `scenario` with `seed`, with its story."""
-    from sim.engine.replay import simulate_replication
-    from sim.plan.compiled import compile_plan
-    from sim.plan.outcomes import FIRSTS, SCALARS
-    from sim.scenario.dates import label
-
     out = simulate_replication(scenario, seed, replication, log=True)
     start, horizon = scenario.start_month, scenario.horizon_months
     events = []
@@ -113,8 +111,6 @@ def story(
         return _story_of_folder(path, rep, how, metric, given=(seed, reps, overrides))
     if not path.is_file():
         raise ScenarioError.single("no such scenario file or result folder", file=str(source))
-    from sim.engine.runner import run
-    from sim.scenario.loader import load_scenario
 
     scenario = load_scenario(path, overrides=overrides)
     seed = scenario.run.seed if seed is None else seed
@@ -134,9 +130,6 @@ def story(
 
 
 def _story_of_folder(folder: Path, rep, how, metric, given) -> Trace:
-    from sim.analysis.runs import check_result_folder
-    from sim.engine.saved import read_outcomes
-
     check_result_folder(folder, needs=("summary.json", "replications.csv"))
     if any(g is not None and g != [] for g in given):
         raise ScenarioError.single(
@@ -159,7 +152,7 @@ def _story_of_folder(folder: Path, rep, how, metric, given) -> Trace:
 
 
 def _chosen(rep: int, reps: int, how: str, metric: str, value: float) -> str:
-    return f"replication {rep} of {reps:,}, the {how} by {metric} ({fmt(float(value), 4)})"
+    return f"replication {rep} of {reps:,}, the {how} by {metric} ({float(value):,.4g})"
 
 
 # --------------------------------------------------------------------------- picking
@@ -189,8 +182,6 @@ def check_metric(metric: str) -> None:
     """Refuse an unknown metric, suggesting the closest known one."""
     import difflib
 
-    from sim.plan.outcomes import FIRSTS, SCALARS
-
     known = [*SCALARS, *(f"months_to_{e}" for e in FIRSTS)]
     if metric in known:
         return
@@ -217,9 +208,6 @@ def check_rep(rep: int, reps: int, file_hint: bool) -> None:
 
 def scenario_of_folder(folder: Path, summary: dict | None = None):
     """The scenario a result folder was run with (its scenario.yaml, else summary.json)."""
-    from sim.engine.saved import read_summary
-    from sim.scenario.loader import load_scenario, scenario_from_dict
-
     try:
         return load_scenario(folder / "scenario.yaml")
     except ScenarioError as first:
@@ -232,8 +220,6 @@ def scenario_of_folder(folder: Path, summary: dict | None = None):
 
 def check_against_row(t: Trace, row: dict[str, object], engine: str) -> None:
     """Note, rather than hide, a replay that differs from the saved row (another engine)."""
-    from sim.version import __version__
-
     differ = []
     for name, value in t.outcomes.items():
         saved = float(row[name]) if name in row else None
@@ -248,84 +234,3 @@ def check_against_row(t: Trace, row: dict[str, object], engine: str) -> None:
 
 
 # --------------------------------------------------------------------------- telling it
-
-
-def narrate(kind: str, text: str, details: dict) -> str:
-    """One event as a sentence; unknown kinds keep the model's text."""
-    if kind == "launches" and "launches" in details:
-        n, icbm = int(details["launches"]), int(details.get("icbm", 0))
-        span = _SPAN.search(text)  # the model's text carries the stretch's months
-        when = f" from {span[1]} to {span[2]}" if span else ""
-        icbms = {0: "no ICBM", 1: "1 of them an ICBM"}.get(icbm, f"{icbm} of them ICBMs")
-        return f"{n} missile launch event{'s' if n != 1 else ''}{when} ({icbms})"
-    if kind in ("round", "talks_break") and "p_deal" in details:
-        return f"{text}; the chance of a deal was {details['p_deal']:.0%}"
-    if kind == "talks_open" and details.get("why") not in (None, "the hazard of opening came due"):
-        return f"{text}: {details['why']}"
-    return text
-
-
-def lines(t: Trace) -> list[str]:
-    """The story as printable lines: header, one line per event, outcomes, draws."""
-    head = f"{t.title or t.scenario}: {t.chosen} (seed {t.seed})"
-    out = [head, "=" * min(len(head), 100)]
-    out += [f"{e['date']}  {narrate(e['kind'], e['text'], e['details'])}" for e in t.events]
-    if not t.events:
-        out.append("(nothing happened that the model records)")
-    out += ["", f"Outcomes (row {t.replication} of the run's replications.csv):"]
-    for name, value in t.outcomes.items():
-        label = DESCRIPTIONS.get(name, name)
-        if name == "freeze_in_force_at_end":
-            shown = "yes" if value else "no"
-        elif value is None:
-            shown = "never"
-        else:
-            shown = _show(value)
-            if name.startswith("months_to_"):
-                label += f": {_month(t, value)}"
-        out.append(f"  {name:<28} {shown:>10}   {label}")
-    if t.sampled:
-        out += ["", "Drawn for this replication:"]
-        for path, value in t.sampled.items():
-            out.append(f"  {path:<44} {_show(value) if isinstance(value, float) else value:>10}")
-    return out + (["", *t.notes] if t.notes else [])
-
-
-def _show(value: float) -> str:
-    return f"{int(value):,}" if float(value).is_integer() else fmt(value, 4)
-
-
-def _month(t: Trace, months: float) -> str:
-    from sim.scenario.dates import label, parse_month
-
-    return label(parse_month(t.start), months)
-
-
-def json_lines(t: Trace) -> list[str]:
-    """The event log as JSON lines, then one line with the outcomes and the draws."""
-    out = [
-        json.dumps(
-            {
-                "replication": t.replication,
-                "month": round(e["month"], 6),
-                "date": e["date"],
-                "kind": e["kind"],
-                "text": narrate(e["kind"], e["text"], e["details"]),
-                "details": e["details"],
-            },
-            default=str,
-        )
-        for e in t.events
-    ]
-    final = {
-        "replication": t.replication,
-        "kind": "outcomes",
-        "scenario": t.scenario,
-        "seed": t.seed,
-        "outcomes": t.outcomes,
-        "sampled": t.sampled,
-    }
-    if t.notes:
-        final["notes"] = t.notes
-    out.append(json.dumps(final, default=str))
-    return out

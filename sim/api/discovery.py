@@ -27,6 +27,8 @@ from sim.analysis.discovery.prim import SIGNIFICANCE, Box, Peeling, prim
 from sim.analysis.discovery.sources import Table, load
 from sim.analysis.discovery.space import Inputs, PrimError
 from sim.errors import Problem, ScenarioError
+from sim.report.discovery import box_json, input_json, limits_rows, write_discovery
+from sim.report.html import table
 from sim.report.rounding import fmt
 from sim.version import __version__
 
@@ -126,8 +128,6 @@ class Discovery:
 
     def summary(self) -> dict:
         """Everything found, as plain data: the content of discovery.json."""
-        from sim.report.discovery import box_json, input_json
-
         return {
             "id": self.id,
             "created": self.created,
@@ -165,8 +165,6 @@ class Discovery:
 
     def save(self, root: str | Path = "results", charts: bool = True) -> Path:
         """Write `root/discovery/<id>/` (discovery.json, report.md, report.html) atomically."""
-        from sim.report.discovery import write_discovery
-
         return write_discovery(self, Path(root), charts=charts)
 
     def __repr__(self) -> str:
@@ -179,9 +177,6 @@ class Discovery:
         )
 
     def _repr_html_(self) -> str:
-        from sim.report.discovery import limits_rows
-        from sim.report.html import table
-
         head = ["input", "range", "box", "quasi-p"]
         parts = [
             f"<p><b>Scenario discovery</b> where <code>{escape(self.condition.text)}</code> "

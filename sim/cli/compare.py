@@ -197,7 +197,8 @@ def trace(
         sim trace results/freeze/20260101-120000-seed7-n2000 --pick p95 --json
     """
     with guard():
-        from sim.analysis.trace import json_lines, lines, story
+        from sim.analysis.trace import story
+        from sim.report.story import json_lines, lines
 
         with progress_bar(as_json or pick is None) as bar:
             told = story(

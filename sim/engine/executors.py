@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sim.engine.pool import Pool, default_workers
+from sim.errors import ScenarioError
 
 Outcome = tuple[int, Any]
 
@@ -81,8 +82,6 @@ class DaskExecutor:
         try:
             from distributed import Client, LocalCluster
         except ImportError:
-            from sim.errors import ScenarioError
-
             raise ScenarioError.single(
                 "Dask is not installed",
                 file="--executor",
@@ -94,8 +93,6 @@ class DaskExecutor:
             try:
                 self.client = Client(self.scheduler, timeout="20s")
             except (OSError, TimeoutError) as exc:
-                from sim.errors import ScenarioError
-
                 raise ScenarioError.single(
                     f"cannot reach the Dask scheduler at {self.scheduler}: {exc}",
                     file="--scheduler",
@@ -153,7 +150,6 @@ def check_scheduler(address: str) -> str:
     Refused with a `ScenarioError` naming `--scheduler` (an `http://` dashboard
     link, a missing host, a port that is not a number from 1 to 65535).
     """
-    from sim.errors import ScenarioError
 
     def bad(why: str) -> ScenarioError:
         return ScenarioError.single(
@@ -186,8 +182,6 @@ def check_scheduler(address: str) -> str:
 
 def _probe(address: str) -> None:
     """Fail in a second, not after the client's long retry, when nothing listens there."""
-    from sim.errors import ScenarioError
-
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
     if parts.scheme != "tcp" or not parts.hostname:
         return  # another protocol: let Dask judge it

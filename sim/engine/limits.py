@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 
 from sim.errors import ScenarioError
+from sim.plan.outcomes import FIRSTS, SCALARS
 
 MAX_POINTS = 100_000
 MAX_REPLICATIONS = 1_000_000_000
@@ -51,8 +52,6 @@ def memory_limit() -> int:
 
 def bytes_per_replication(plan, trajectories: bool) -> int:
     """What `collect.Memory` keeps per replication of `plan`, with or without monthly paths."""
-    from sim.plan.outcomes import FIRSTS, SCALARS
-
     months = plan.horizon + 1
     size = (len(SCALARS) + len(FIRSTS) + len(plan.random)) * _SCALAR_BYTES + months  # freeze
     if trajectories:

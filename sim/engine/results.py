@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.summary import summarize
 from sim.scenario.schema import Scenario
 from sim.version import __version__
 
@@ -124,8 +125,6 @@ class Results(_Run):
 
     @cached_property
     def _figures(self) -> dict:
-        from sim.engine.summary import summarize
-
         return summarize(self)
 
     def table(self) -> dict[str, np.ndarray]:

@@ -27,7 +27,9 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
+from sim.engine.folders import check_name
 from sim.errors import Problem, ScenarioError
+from sim.plan.outcomes import FIRSTS, SCALARS
 
 Count = Annotated[int, Field(ge=0)]
 Figure = FiniteFloat | None
@@ -108,16 +110,11 @@ class _Summary(_Part):
 
 def outcome_columns() -> list[str]:
     """The columns of replications.csv that hold outcomes: numbers, one per replication."""
-    from sim.plan.outcomes import FIRSTS, SCALARS
-
     return [*SCALARS, *(f"months_to_{e}" for e in FIRSTS), "freeze_in_force_at_end"]
 
 
 def read_summary(path: Path) -> dict:
     """summary.json, checked against the results contract; raises ScenarioError if it is not."""
-    from sim.engine.folders import check_name
-    from sim.plan.outcomes import FIRSTS
-
     file = str(path)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))

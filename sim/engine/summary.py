@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.engine.drivers import run_drivers
 from sim.engine.intervals import Z95, order_ranks, wilson
 from sim.plan.outcomes import FIRSTS, SCALARS
 
@@ -195,7 +196,6 @@ def summarize(results) -> dict:
             for key, value in figures.items():
                 if isinstance(value, float):
                     figures[key] = _clean(value)
-    from sim.engine.drivers import run_drivers
 
     return {
         "metrics": metrics,

@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.backtest import Backtest
+from sim.engine.folders import atomic_folder, save_or_rescue
+from sim.report.html import PLOTS_OFF, figure_block, page, save_images, table
+from sim.report.plots import _figure, _years, png
 from sim.report.rounding import fmt
 from sim.scenario.dates import parse_date, parse_month
 
@@ -206,8 +209,6 @@ def markdown(data: dict, run_id: str = "") -> str:
 
 def charts(data: dict) -> dict[str, tuple[str, bytes]]:
     """{file name: (caption, png)}: fan charts with the published points, freeze survival."""
-    from sim.report.plots import _figure, _years, png
-
     out: dict[str, tuple[str, bytes]] = {}
     for name, bands in data["bands"].items():
         start = np.datetime64(bands["start"], "M")
@@ -303,12 +304,9 @@ def charts(data: dict) -> dict[str, tuple[str, bytes]]:
 
 
 def html(data: dict, figs: dict[str, tuple[str, bytes]], off: str | None, run_id: str = "") -> str:
-    from sim.report.html import figure_block, page
-
     def md_table(lines: list[str]) -> str:
         head = [c.strip() for c in lines[0].strip("|").split("|")]
         rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
-        from sim.report.html import table
 
         cell = lambda c: escape(c.replace("**", "").replace("`", ""))  # noqa: E731
         return table(
@@ -353,9 +351,6 @@ def html(data: dict, figs: dict[str, tuple[str, bytes]], off: str | None, run_id
 
 def write_backtest(result: Backtest, out: Path, charts_on: bool = True) -> Path:
     """Write `out/backtests/<id>/` atomically and return its path (see `folders`)."""
-    from sim.engine.folders import atomic_folder, save_or_rescue
-    from sim.report.html import PLOTS_OFF, save_images
-
     data = result.to_json()
     figs: dict[str, tuple[str, bytes]] = {}
     off = None

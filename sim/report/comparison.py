@@ -26,12 +26,12 @@ from sim.report.html import (
     save_images,
     table,
 )
+from sim.report.plots import Series
 from sim.report.rounding import difference, estimate, probability
 
 
 def save(data: dict, runs: list[Run], out: str | Path = "results") -> Path:
     """Write `out/compare/<id>/` atomically: comparison.json, report.md, report.html, PNGs."""
-    from sim.report.comparison import write_compare_report
 
     def write(root: Path) -> Path:
         with atomic_folder(root, "compare", data["id"] or make_id(runs)) as folder:
@@ -108,8 +108,6 @@ def ci_text(d: dict) -> str:
 
 def write_compare_report(data: dict, runs: list, folder: Path) -> Path:
     """report.html (and the PNGs) of a comparison, in `folder`."""
-    from sim.report.plots import Series
-
     series = [Series(r.label, r.summary, r.scalars["final_warheads"]) for r in runs]
     averted = {
         label: sc["vs_baseline"]["averted"]
@@ -124,8 +122,6 @@ def write_compare_report(data: dict, runs: list, folder: Path) -> Path:
 
 
 def compare_html(data: dict, runs: list, figs: dict[str, tuple], off: str | None) -> str:
-    from sim.report.comparison import ci_text
-
     base = data["baseline"]
     scenarios = data["scenarios"]
     others = [label for label in scenarios if label != base]
@@ -188,9 +184,6 @@ def compare_html(data: dict, runs: list, figs: dict[str, tuple], off: str | None
 
 
 def compare_table(data: dict, others: list[str]) -> str:
-    from sim.analysis.compare import CONDITIONAL_NOTE
-    from sim.report.comparison import ci_text, figure_cell
-
     base = data["baseline"]
     scenarios = data["scenarios"]
     head = ["figure", f"{escape(base)} (baseline)"]

@@ -18,6 +18,9 @@ import numpy as np
 
 from sim.analysis.discovery.prim import SIGNIFICANCE, Box, Peeling
 from sim.analysis.discovery.space import Inputs
+from sim.engine.folders import atomic_folder, save_or_rescue
+from sim.report.blocks import to_html, to_markdown
+from sim.report.discovery_plots import limits_chart, tradeoff_chart
 from sim.report.rounding import fmt
 
 #: What each kind of source is, in words.
@@ -219,8 +222,6 @@ def blocks(found, plots: dict[str, tuple]) -> list[tuple]:
 
 def make_charts(found) -> dict[str, tuple]:
     """{file name: (caption, PNG bytes)}; empty without matplotlib."""
-    from sim.report.discovery_plots import limits_chart, tradeoff_chart
-
     try:
         out = {
             "tradeoff.png": (
@@ -241,9 +242,6 @@ def make_charts(found) -> dict[str, tuple]:
 
 def write_discovery(found, root: Path, charts: bool = True) -> Path:
     """Write root/discovery/<id>/ atomically; return its path."""
-    from sim.engine.folders import atomic_folder, save_or_rescue
-    from sim.report.blocks import to_html, to_markdown
-
     plots = make_charts(found) if charts else {}
 
     def write(out: Path) -> Path:

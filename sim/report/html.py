@@ -14,7 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.analysis.compare import parameters
 from sim.plan.outcomes import DESCRIPTIONS
+from sim.report.markdown import DRIVERS_NOTE, NO_DRIVER, curve_value, drivers_rows, headline
+from sim.report.plots import Series
 from sim.report.rounding import estimate, fmt, percentile, probability
 from sim.scenario.dates import label as month_label
 
@@ -126,8 +129,6 @@ def write_run_report(
     charts: bool = True,
 ) -> Path:
     """report.html (and the PNGs) of one run, in `folder`."""
-    from sim.report.plots import Series
-
     label = summary["scenario"]["name"]
     figs, off = images([Series(label, summary, final_warheads)], charts=charts)
     save_images(figs, folder)
@@ -137,8 +138,6 @@ def write_run_report(
 
 
 def run_html(summary: dict, figs: dict[str, tuple], off: str | None, run_id: str = "") -> str:
-    from sim.report.markdown import headline
-
     sc, prov = summary["scenario"], summary["provenance"]
     title = sc.get("title") or sc["name"]
     body = [
@@ -171,8 +170,6 @@ def run_html(summary: dict, figs: dict[str, tuple], off: str | None, run_id: str
 
 
 def drivers_block(summary: dict) -> str:
-    from sim.report.markdown import DRIVERS_NOTE, NO_DRIVER, drivers_rows
-
     rows = drivers_rows(summary)
     if not rows:
         return "<p>Not available: this run kept no per-replication values.</p>"
@@ -187,8 +184,6 @@ def drivers_block(summary: dict) -> str:
 
 
 def by_year(summary: dict) -> str:
-    from sim.report.markdown import curve_value
-
     curves, traj = summary["curves"], summary["trajectories"]
     n = summary["provenance"]["replications"]
     start = summary["scenario"]["start"]
@@ -218,8 +213,6 @@ def figures_table(summary: dict) -> str:
 
 
 def parameters_table(resolved: dict) -> str:
-    from sim.analysis.compare import parameters
-
     rows = []
     for path, p in parameters(resolved).items():
         sources = ", ".join(f"<code>{escape(s)}</code>" for s in p["sources"])

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.folders import atomic_folder, save_or_rescue
 from sim.plan.outcomes import DESCRIPTIONS
 from sim.report.blocks import Block, to_html, to_markdown
 from sim.report.rounding import estimate, fmt, probability
@@ -44,8 +45,6 @@ def label(outcome: str) -> str:
 
 def write_sweep(sweep: SweepRun, rankings: dict[str, Ranking], out: Path, info: dict) -> Path:
     """Write the sweep's folder atomically (a rerun replaces it) and return its path."""
-    from sim.engine.folders import atomic_folder, save_or_rescue
-
     plan = sweep.plan
 
     def write(root: Path) -> Path:

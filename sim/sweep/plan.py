@@ -16,8 +16,11 @@ import json
 from dataclasses import dataclass, field, replace
 
 from sim.engine.limits import check_sweep
+from sim.engine.summary import HEADLINE_EVENTS, HEADLINE_METRICS
 from sim.errors import Problem, ScenarioError
 from sim.plan.compiled import compile_plan
+from sim.plan.outcomes import DESCRIPTIONS, FIRSTS
+from sim.scenario.loader import load_scenario, set_path
 from sim.scenario.schema import Scenario, parameters
 from sim.sweep.designs import Design, make_design
 from sim.sweep.spec import Factor, SweepSpec, Values
@@ -61,8 +64,6 @@ class SweepPlan:
 
 def known_outputs() -> tuple[set[str], set[str]]:
     """Metric names and event names a sweep can analyse."""
-    from sim.plan.outcomes import DESCRIPTIONS, FIRSTS
-
     events = {*FIRSTS, "freeze_in_force_at_end"}
     metrics = {k for k in DESCRIPTIONS if k not in events and k != "freeze_in_force"}
     return metrics, events
@@ -74,8 +75,6 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
     Sizes are checked before anything big is built: the design's point count from
     its factors' levels and samples, then the replications (see `limits`).
     """
-    from sim.scenario.loader import load_scenario
-
     base = load_scenario(spec.scenario, overrides=spec.changes())
     factors = _resolve_factors(spec, base)
     reps = spec.reps if spec.reps is not None else base.run.replications
@@ -173,8 +172,6 @@ def _resolve_factors(spec: SweepSpec, base: Scenario) -> tuple[Factor, ...]:
 
 
 def _check_metrics(names: tuple[str, ...] | None) -> tuple[str, ...]:
-    from sim.engine.summary import HEADLINE_EVENTS, HEADLINE_METRICS
-
     if not names:
         return (*HEADLINE_METRICS, *HEADLINE_EVENTS)
     metrics, events = known_outputs()
@@ -199,8 +196,6 @@ def resolve_point(base: Scenario, values: dict) -> Scenario:
     """
     from pydantic import ValidationError
 
-    from sim.scenario.loader import set_path
-
     data = copy.deepcopy(base.resolved)
     for path, value in values.items():
         set_path(data, path, value)
@@ -214,8 +209,6 @@ def resolve_point(base: Scenario, values: dict) -> Scenario:
 
 def _located(spec: SweepSpec, values: dict, i: int, exc: ScenarioError) -> list[Problem]:
     """Re-load the failing point through the loader for file-and-line messages."""
-    from sim.scenario.loader import load_scenario
-
     shown = ", ".join(f"{k}={v}" for k, v in values.items())
     try:
         load_scenario(spec.scenario, overrides=spec.changes(values))

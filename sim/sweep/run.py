@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sim.engine.runner import run
 from sim.scenario.schema import Scenario
 from sim.sweep.plan import Point, SweepPlan
 from sim.sweep.store import PointStore
@@ -27,8 +28,6 @@ from sim.version import __version__
 
 
 def _simulate(scenario: Scenario, reps: int, seed: int) -> dict:
-    from sim.engine.runner import run
-
     summary = run(scenario, reps=reps, seed=seed, workers=1, trajectories=False).summary()
     return {"metrics": summary["metrics"], "probabilities": summary["probabilities"]}
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.sweep.designs import Design, sobol_problem
+from sim.sweep.table import outcome_column
 
 CONF = 0.95
 NO_VARIATION = "does not vary across the sweep"
@@ -220,8 +221,6 @@ def rank(design: Design, y: list[float | None], outcome: str, seed: int) -> Rank
 
 def analyse(sweep) -> dict[str, Ranking]:
     """A ranking for every outcome the sweep's plan names (a `SweepRun` from `run_sweep`)."""
-    from sim.sweep.table import outcome_column
-
     plan = sweep.plan
     return {
         name: rank(plan.design, outcome_column(sweep, name), name, plan.seed)

@@ -30,6 +30,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError
+from sim.scenario.distributions import check_number
+from sim.scenario.loader import Override, parse_override
+from sim.scenario.params import AnyParam
 from sim.scenario.yamlfile import parse_yaml
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -141,7 +144,6 @@ class SweepSpec:
     def changes(self, values: dict[str, Any] | None = None) -> list:
         """The fixed overrides, then a point's `values`, as `loader.Override`s that name
         where each was written, so a problem with one points there (not at `--set`)."""
-        from sim.scenario.loader import Override
 
         def made(path: str, value: Any, at: Where) -> Override:
             return Override(path, value, at.file, at.line, at.column)
@@ -257,8 +259,6 @@ def parse_value(raw: Any, path: str, where: Where) -> Values:
 def _distribution(data: dict, path: str, where: Where, text: str) -> Values:
     from pydantic import TypeAdapter
 
-    from sim.scenario.params import AnyParam
-
     try:
         spec = TypeAdapter(AnyParam).validate_python(data)
     except ValidationError as exc:
@@ -295,8 +295,6 @@ def _range(start: float, stop: float, count: Any, path: str, where: Where, text:
 
 
 def _number(text: Any, path: str, where: Where, spec: str) -> float:
-    from sim.scenario.distributions import check_number
-
     try:
         if isinstance(text, bool) or not isinstance(text, int | float | str):
             raise ValueError
@@ -327,8 +325,6 @@ def _scalar(text: str, path: str, where: Where) -> Any:
 
 def _level(value: Any, path: str, where: Where) -> Any:
     """A number or a name a parameter takes; numbers must be finite and plausible."""
-    from sim.scenario.distributions import check_number
-
     try:
         return check_number(value)
     except ValueError as exc:
@@ -366,8 +362,6 @@ def parse_params(items: list[str]) -> list[Factor]:
 def parse_sets(items: list[str] | None) -> tuple[dict[str, Any], dict[str, Where]]:
     """`--set PATH=VALUE` options, values read as YAML (as `sim run` reads them), and
     where each was given."""
-    from sim.scenario.loader import parse_override
-
     values: dict[str, Any] = {}
     at: dict[str, Where] = {}
     for text in items or []:

@@ -13,9 +13,12 @@ import math
 import os
 from pathlib import Path
 
-from sim.engine.folders import check_within, create_file
+from sim.engine.folders import TMP, check_name, check_within, create_file, make_inside, owner_tag
 from sim.plan.outcomes import FIRSTS, SCALARS
 from sim.sweep.plan import SweepPlan
+
+#: The figures a point record keeps of each metric (and the points table shows).
+STATS = ("mean", "mcse", "sd", "p5", "p25", "p50", "p75", "p95", "n")
 
 
 class PointStore:
@@ -49,8 +52,6 @@ class PointStore:
         return record
 
     def put(self, record: dict) -> None:
-        from sim.engine.folders import TMP, make_inside, owner_tag
-
         if self.out is not None:
             make_inside(self.out, *self.folder.relative_to(self.out).parts)
         else:
@@ -83,7 +84,6 @@ def _sound(record, key: str) -> bool:
     table is their union, so one missing or extra name would break it), each
     with every figure: numbers, or null where a metric has no value (n = 0).
     """
-    from sim.sweep.table import STATS
 
     if not isinstance(record, dict) or record.get("key") != key:
         return False
@@ -120,7 +120,5 @@ def store_for(plan: SweepPlan, out: Path, where: str | None = None) -> PointStor
     inside `out` (a planted link leading elsewhere is refused); `where` names
     the name's source in the message (`--name`, the sweep file).
     """
-    from sim.engine.folders import check_name
-
     check_name(plan.name, "sweep name", where or plan.spec.source or str(plan.base.path))
     return PointStore(check_within(out, "sweeps", plan.name, "points"), out)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from sim.plan.outcomes import DESCRIPTIONS
 from sim.sweep.plan import known_outputs
 from sim.sweep.run import SweepRun
+from sim.sweep.store import STATS
 
-STATS = ("mean", "mcse", "sd", "p5", "p25", "p50", "p75", "p95", "n")
 #: event column -> figure: `p_<event>` is the probability, `p_<event>.mcse` its standard error
 EVENT_STATS = {"": "p", ".mcse": "mcse"}
 
@@ -28,8 +29,6 @@ def output_names(sweep: SweepRun) -> tuple[list[str], list[str]]:
     The order comes from `summary.DESCRIPTIONS`, never from a record, so a table
     is the same whether its points were computed now or read from the cache.
     """
-    from sim.plan.outcomes import DESCRIPTIONS
-
     metrics: set[str] = set()
     events: set[str] = set()
     for record in sweep.records.values():

@@ -24,8 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.runner import run as run_scenario
+from sim.engine.saved import read_table
 from sim.errors import ScenarioError
 from sim.plan.outcomes import FIRSTS, SCALARS
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 
 AT_END = "freeze_in_force_at_end"
 TABLES = ("replications.csv", "points.csv")  # a run's table, a sweep's
@@ -75,8 +79,6 @@ def from_columns(columns: dict[str, np.ndarray], source: str, kind: str, info: d
 
 def from_results(results, source: str = "", kind: str = "object") -> Table:
     """A table from `sim.run`'s Results (or StreamedResults, read from its spool)."""
-    from sim.engine.saved import read_table
-
     summary = results.summary()
     columns = (
         results.table()
@@ -101,8 +103,6 @@ def _run_info(summary: dict) -> dict:
 
 def read_run(folder: Path) -> Table:
     """A run's result folder: summary.json and replications.csv."""
-    from sim.engine.saved import read_table
-
     try:
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         columns = read_table(folder / "replications.csv")
@@ -122,8 +122,6 @@ def read_run(folder: Path) -> Table:
 
 def read_sweep(folder: Path) -> Table:
     """A sweep's folder: points.csv (swept parameters, status, key, figures) and sweep.json."""
-    from sim.engine.saved import read_table
-
     where = {"file": str(folder / "points.csv")}
     try:
         columns = read_table(folder / "points.csv")
@@ -169,8 +167,6 @@ def load(source, overrides: list[str] | None = None, **run) -> Table:
     `sim.run` (reps, seed, workers, progress, ...); anything else was run before,
     so these are refused for it.
     """
-    from sim.scenario.schema import Scenario
-
     if isinstance(source, Table):
         return source
     given = [k for k, v in run.items() if v is not None and k != "progress"]
@@ -200,8 +196,6 @@ def load(source, overrides: list[str] | None = None, **run) -> Table:
             hint=_inside(path),
         )
     if path.is_file():
-        from sim.scenario.loader import load_scenario
-
         return _run_now(load_scenario(path, overrides=overrides), str(source), run)
     raise ScenarioError.single(
         "no such scenario file or result folder",
@@ -220,8 +214,6 @@ def _scenario_file(source) -> bool:
 
 
 def _run_now(scenario, source: str, run: dict) -> Table:
-    from sim.engine.runner import run as run_scenario
-
     return from_results(run_scenario(scenario, **run), source, "scenario")
 
 
