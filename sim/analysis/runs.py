@@ -84,7 +84,7 @@ def check_result_folder(folder: Path, needs: tuple[str, ...] = RESULT_FILES) -> 
 def read_folder(folder: str | Path) -> Run:
     """A Run from a result folder (summary.json, replications.csv, trajectories.npz).
 
-    Every file is checked (`sim.saved`): a damaged folder raises ScenarioError
+    Every file is checked (`sim.engine.saved`): a damaged folder raises ScenarioError
     naming the file and what is wrong, never a traceback or a shifted figure.
     """
     folder = Path(folder)

@@ -1,6 +1,6 @@
 """Scenario discovery from Python: `discover(source, where)` and what it returns.
 
-    from sim.discovery_api import discover
+    from sim.api import discover
 
     found = discover("results/freeze/<run-id>", "freeze_in_force_at_end")
     found.sentence()          # the first box in plain words
@@ -8,9 +8,9 @@
     found.to_pandas()         # the peeling trajectories (needs pandas)
     found.save("results")     # results/discovery/<id>/
 
-The source is anything `sim.discovery_data.load` reads (a result folder, a
+The source is anything `sim.analysis.discovery.sources.load` reads (a result folder, a
 sweep folder, a scenario file or object, a `Results`); the condition is read
-by `sim.discovery_where`; the boxes are found by `sim.discovery.prim`.
+by `sim.analysis.discovery.conditions`; the boxes are found by `sim.analysis.discovery.prim`.
 """
 
 from __future__ import annotations

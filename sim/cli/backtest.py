@@ -1,7 +1,7 @@
 """The `sim backtest` command, added to `sim.cli.app`: the model held against history.
 
-Option gathering and printing only; the comparison is `sim.backtest`, the
-folder and the model card section `sim.backtest_report`.
+Option gathering and printing only; the comparison is `sim.analysis.backtest`, the
+folder and the model card section `sim.report.backtest`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The `sim discover` command, added to `sim.cli.app`: scenario discovery with PRIM.
 
-Option gathering and printing only; the search is `sim.discovery_api.discover`,
-the folder `sim.discovery_report`.
+Option gathering and printing only; the search is `sim.api.discover`,
+the folder `sim.report.discovery`.
 """
 
 from __future__ import annotations

@@ -179,7 +179,7 @@ def _precision_message(summary: dict) -> str:
 
 
 def _print_summary(summary: dict) -> None:
-    """The run's figures in two tables, written by the rules of `sim.rounding`."""
+    """The run's figures in two tables, written by the rules of `sim.report.rounding`."""
     from rich.console import Console
     from rich.table import Table
 

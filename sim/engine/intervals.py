@@ -9,7 +9,7 @@
   least 95% probability, whatever the distribution (the binomial argument of
   Thompson 1936), computed exactly from the binomial probabilities.
 - `t_quantile`, `welch_df`: Student t quantiles for means of few values, from
-  the regularized incomplete beta function in `sim.distributions` (no SciPy
+  the regularized incomplete beta function in `sim.scenario.distributions` (no SciPy
   at run time).
 """
 
@@ -21,7 +21,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from sim.scenario.distributions import _beta_ppf
+from sim.scenario.distributions import beta_ppf
 
 #: Confidence of every interval `sim` reports.
 LEVEL = 0.95
@@ -93,7 +93,7 @@ def t_quantile(p: float, df: float) -> float:
         return -t_quantile(1.0 - p, df)
     if df > LARGE_DF:  # the inverse beta loses digits as x nears 1; the series is exact here
         return _t_series(p, df)
-    x = _beta_ppf(df / 2.0, 0.5, 2.0 * (1.0 - p))
+    x = beta_ppf(df / 2.0, 0.5, 2.0 * (1.0 - p))
     return math.sqrt(df * (1.0 - x) / x)
 
 

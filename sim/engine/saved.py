@@ -34,6 +34,8 @@ from sim.plan.outcomes import FIRSTS, SCALARS
 Count = Annotated[int, Field(ge=0)]
 Figure = FiniteFloat | None
 Share = Annotated[float, Field(ge=0, le=1)]
+#: A Monte Carlo interval: [low, high], either end null where too few replications bound it.
+Interval = Annotated[list[Figure], Field(min_length=2, max_length=2)] | None
 
 
 class _Part(BaseModel):
@@ -61,11 +63,17 @@ class _Metric(_Part):
     p50: Figure
     p75: Figure
     p95: Figure
+    p5_ci95: Interval = None
+    p25_ci95: Interval = None
+    p50_ci95: Interval = None
+    p75_ci95: Interval = None
+    p95_ci95: Interval = None
 
 
 class _Probability(_Part):
     p: Share
     mcse: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None
+    ci95: Interval = None
     n: Count
 
 
@@ -76,6 +84,11 @@ class _Band(_Part):
     p50: list[FiniteFloat]
     p75: list[FiniteFloat]
     p95: list[FiniteFloat]
+    p5_ci95: list[Interval] = []
+    p25_ci95: list[Interval] = []
+    p50_ci95: list[Interval] = []
+    p75_ci95: list[Interval] = []
+    p95_ci95: list[Interval] = []
 
 
 class _Provenance(_Part):
@@ -144,8 +157,14 @@ def read_summary(path: Path) -> dict:
         if absent:
             raise ScenarioError.single(f"lacks {', '.join(absent)}", file=file, path=block)
     lengths = {f"curves.{k}": len(v) for k, v in data["curves"].items()}
-    for name, band in data["trajectories"].items():
-        lengths.update({f"trajectories.{name}.{k}": len(v) for k, v in band.items()})
+    for name, band in data["trajectories"].items():  # the keys the model checked: lists
+        lengths.update(
+            {
+                f"trajectories.{name}.{k}": len(band[k])
+                for k in _Band.model_fields
+                if k in band and not (k.endswith("_ci95") and not band[k])  # older: none
+            }
+        )
     wrong = [k for k, n in lengths.items() if n != months]
     if wrong:
         raise ScenarioError.single(

@@ -19,7 +19,7 @@ import numpy as np
 from sim.analysis.backtest import Backtest
 from sim.engine.folders import atomic_folder, save_or_rescue
 from sim.report.html import PLOTS_OFF, figure_block, page, save_images, table
-from sim.report.plots import _figure, _years, png
+from sim.report.plots import new_figure, png, year_ticks
 from sim.report.rounding import fmt
 from sim.scenario.dates import parse_date, parse_month
 
@@ -218,7 +218,7 @@ def charts(data: dict) -> dict[str, tuple[str, bytes]]:
                 continue
             b = bands[measure]
             x = (start + np.asarray(b["months"], dtype=int)).astype("datetime64[D]")
-            fig = _figure()
+            fig = new_figure()
             ax = fig.add_subplot()
             ax.fill_between(x, b["p5"], b["p95"], color="#1f77b4", alpha=0.13, lw=0, label="5–95%")
             ax.fill_between(x, b["p25"], b["p75"], color="#1f77b4", alpha=0.3, lw=0, label="25–75%")
@@ -251,7 +251,7 @@ def charts(data: dict) -> dict[str, tuple[str, bytes]]:
                     mfc="#d62728" if checked else "white",
                     label="published (checked)" if checked else "projection or claim",
                 )
-            _years(ax)
+            year_ticks(ax)
             ax.set_ylabel(MEASURES[measure])
             ax.set_title(f"{name}: {MEASURES[measure]}", fontsize=10, loc="left")
             ax.grid(alpha=0.3)
@@ -262,7 +262,7 @@ def charts(data: dict) -> dict[str, tuple[str, bytes]]:
             )
             out[f"{name}_{measure}.png"] = (caption, png(fig))
     for block in data["freezes"]:
-        fig = _figure()
+        fig = new_figure()
         ax = fig.add_subplot()
         m = block["model"]
         ax.step(
@@ -350,7 +350,7 @@ def html(data: dict, figs: dict[str, tuple[str, bytes]], off: str | None, run_id
 
 
 def write_backtest(result: Backtest, out: Path, charts_on: bool = True) -> Path:
-    """Write `out/backtests/<id>/` atomically and return its path (see `folders`)."""
+    """Write `out/backtests/<id>/` atomically and return its path (see `sim.engine.folders`)."""
     data = result.to_json()
     figs: dict[str, tuple[str, bytes]] = {}
     off = None

@@ -1,8 +1,8 @@
 """A discovery's folder: discovery.json, report.md, a self-contained report.html, charts.
 
 `results/discovery/<id>/` is written under a temporary name and renamed into
-place (`folders.atomic_folder`; `save_or_rescue` if --out fails late). The
-report is built once as blocks (`sweep_render`) and rendered to Markdown and
+place (`sim.engine.folders.atomic_folder`; `save_or_rescue` if --out fails late). The
+report is built once as blocks (`sim.report.blocks`) and rendered to Markdown and
 HTML, so both say the same thing; the HTML embeds its charts (also saved in
 `plots/`) and has no script. Charts: the trade-off (coverage against density
 along each peeling trajectory, the chosen box marked) and each restricted

@@ -1,13 +1,13 @@
 """Charts of a discovery: the coverage-density trade-off and the boxes' limits.
 
-Drawn with matplotlib's object API through `plots._figure` and `plots.png`
+Drawn with matplotlib's object API through `plots.new_figure` and `plots.png`
 (no pyplot, nothing global); matplotlib is imported only when a chart is drawn,
 so without it the caller gets an ImportError and says plots are off.
 """
 
 from __future__ import annotations
 
-from sim.report.plots import COLOURS, _figure, png
+from sim.report.plots import COLOURS, new_figure, png
 from sim.report.rounding import fmt
 
 MARKERS = ("o", "s", "^", "D")
@@ -19,7 +19,7 @@ def tradeoff_chart(found) -> bytes:
     from matplotlib import colormaps
     from matplotlib.colors import BoundaryNorm
 
-    fig = _figure(height=4.2)
+    fig = new_figure(height=4.2)
     fig.subplots_adjust(right=0.9, bottom=0.13)
     ax = fig.add_subplot()
     most = max(s.restricted for p in found.peelings for s in p.trajectory)
@@ -61,7 +61,7 @@ def limits_chart(found) -> bytes:
     """For each restricted input of each box, its range (grey) and the box's limits."""
     rows = [(k, lim) for k, box in enumerate(found.boxes, 1) for lim in box.limits]
     height = max(1.8, 0.55 * len(rows) + 0.9)  # inches
-    fig = _figure(height=height)
+    fig = new_figure(height=height)
     longest = max(len(f"box {k}: {lim.name}") for k, lim in rows)
     left = min(0.5, 0.04 + 0.0085 * longest)
     fig.subplots_adjust(left=left, right=0.97, bottom=0.25 / height, top=1 - 0.55 / height)

@@ -1,6 +1,6 @@
 """The Markdown report of a run: the figures in tables, readable on its own.
 
-Every figure is written by the rules of `sim.rounding`: `x ± s.e.` to the
+Every figure is written by the rules of `sim.report.rounding`: `x ± s.e.` to the
 digits the s.e. justifies, `[MC a–b]` after a figure for its 95% Monte Carlo
 interval, and 0 only for an exact 0.
 """

@@ -40,7 +40,7 @@ def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dic
     for quantity, unit in (("warheads", "assembled warheads"), ("material", "weapons-equivalent")):
         if any(quantity not in s.summary["trajectories"] for s in series):
             continue  # a run made without monthly paths
-        fig = _figure()
+        fig = new_figure()
         _fan(fig.add_subplot(), series, quantity, unit)
         caption = (
             f"{quantity.title()} by month: median (line), 25–75% (dark band) and 5–95% "
@@ -51,18 +51,18 @@ def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dic
         ("freeze_in_force", "P(a freeze is in force)"),
         ("deal_reached", "P(a deal has been reached)"),
     ):
-        fig = _figure()
+        fig = new_figure()
         _curve(fig.add_subplot(), series, curve, title)
         out[f"{curve}.png"] = (f"{title}, by month.", png(fig))
     if all(s.final_warheads is not None for s in series):
-        fig = _figure()
+        fig = new_figure()
         _distribution(fig.add_subplot(), series)
         out["final_warheads.png"] = (
             "Assembled warheads at the horizon: share of replications (dashed line: median).",
             png(fig),
         )
     if averted:
-        fig = _figure(height=SIZE[1] * 1.15)
+        fig = new_figure(height=SIZE[1] * 1.15)
         axes = fig.subplots(1, 2)
         fig.subplots_adjust(bottom=0.25, wspace=0.25)
         for ax, quantity in zip(axes, ("warheads", "material"), strict=True):
@@ -75,7 +75,7 @@ def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dic
     return out
 
 
-def _figure(height: float = SIZE[1]):
+def new_figure(height: float = SIZE[1]):
     """A figure with fixed margins (a layout engine would draw every chart twice)."""
     from matplotlib.figure import Figure  # the optional dependency
 
@@ -84,7 +84,7 @@ def _figure(height: float = SIZE[1]):
     return fig
 
 
-def _years(ax) -> None:
+def year_ticks(ax) -> None:
     """A tick a year, labelled by the year: cheaper and steadier than automatic date ticks."""
     from matplotlib.dates import DateFormatter, YearLocator
 
@@ -114,7 +114,7 @@ def _fan(ax, series: list[Series], quantity: str, unit: str) -> None:
         # the baseline's median last and dashed, so a scenario drawn over it cannot hide it
         style = {"ls": "--", "zorder": 5} if k == 0 and n > 1 else {}
         ax.plot(x, band["p50"], color=colour, lw=2, label=f"{s.label} (median)", **style)
-    _years(ax)
+    year_ticks(ax)
     ax.set_title(f"{quantity.title()}: median, 25–75% and 5–95% of replications", loc="left")
     ax.set_ylabel(unit)
     ax.set_ylim(bottom=0)
@@ -128,7 +128,7 @@ def _curve(ax, series: list[Series], name: str, title: str) -> None:
         x = _dates(s.summary, curves["months"])
         style = {"ls": "--", "zorder": 5} if k == 0 and len(series) > 1 else {}
         ax.plot(x, curves[name], color=_colour(k, len(series)), lw=2, label=s.label, **style)
-    _years(ax)
+    year_ticks(ax)
     ax.set_title(f"{title}, by month", loc="left")
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("probability")

@@ -334,7 +334,7 @@ def _points_blocks(sweep: SweepRun, rankings: dict[str, Ranking]) -> list[Block]
         record = sweep.record(point)
         cells = [str(point.index), *[_value(point.values[p]) for p in paths]]
         for n in shown:
-            cells.append(_figure(record, n) if record["status"] == "ok" else "failed")
+            cells.append(point_figure(record, n) if record["status"] == "ok" else "failed")
         rows.append(cells)
     more = len(plan.points) - PREVIEW_ROWS
     blocks: list[Block] = [
@@ -372,7 +372,7 @@ def _value(v) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def _figure(record: dict, name: str) -> str:
+def point_figure(record: dict, name: str) -> str:
     if name in record["metrics"]:
         m = record["metrics"][name]
         return estimate(m["mean"], m["mcse"])

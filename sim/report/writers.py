@@ -1,9 +1,9 @@
 """Writing a run's result folder and its tables.
 
 The folder is filled under a hidden temporary name and renamed into place in
-one step (`folders.atomic_folder`), so an interrupted run never leaves a
+one step (`sim.engine.folders.atomic_folder`), so an interrupted run never leaves a
 folder that looks complete, and a late failure writes it to a rescue folder
-instead (`folders.save_or_rescue`). Tables are written with the stdlib `csv`
+instead (`sim.engine.folders.save_or_rescue`). Tables are written with the stdlib `csv`
 module, so no name or label can shift a column.
 """
 
@@ -34,7 +34,7 @@ def write_run(results, out: Path, run_id: str | None = None, charts: bool = True
     """Write `out/<scenario>/<run-id>/` atomically and return where it is.
 
     If that fails late (a full disk), the folder is written to a rescue folder
-    instead and `SaveError` says where (see `folders.save_or_rescue`).
+    instead and `SaveError` says where (see `sim.engine.folders.save_or_rescue`).
     """
     run_id = run_id or make_run_id(results)
     name = check_name(results.scenario.name, "scenario name", results.scenario.path)

@@ -387,7 +387,7 @@ class Beta(_Spec):
         return (self.beta.low, self.beta.high)
 
     def ppf(self, u: float) -> float:
-        x = _beta_ppf(self.beta.a, self.beta.b, u)
+        x = beta_ppf(self.beta.a, self.beta.b, u)
         return self.beta.low + (self.beta.high - self.beta.low) * x
 
     def mean(self) -> float:
@@ -520,7 +520,7 @@ def beta_cdf(a: float, b: float, x: float) -> float:
     return 1.0 - front * _betacf(b, a, 1.0 - x) / b
 
 
-def _beta_ppf(a: float, b: float, u: float) -> float:
+def beta_ppf(a: float, b: float, u: float) -> float:
     """Newton's method on the CDF, kept inside a shrinking bisection bracket."""
     log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
     lo, hi = 0.0, 1.0

@@ -3,7 +3,7 @@
 `plan_sweep` turns a `SweepSpec` into points: each point is the scenario with
 the swept parameters set to plain values, validated like any scenario, and
 keyed by a hash of its resolved content, the seed, the replications and the
-engine version. Sizes are checked before any point is built (`limits`).
+engine version. Sizes are checked before any point is built (`sim.engine.limits`).
 Nothing here runs the model.
 """
 
@@ -73,7 +73,7 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
     """Load the scenario, check every factor and build every point; raise on bad input.
 
     Sizes are checked before anything big is built: the design's point count from
-    its factors' levels and samples, then the replications (see `limits`).
+    its factors' levels and samples, then the replications (see `sim.engine.limits`).
     """
     base = load_scenario(spec.scenario, overrides=spec.changes())
     factors = _resolve_factors(spec, base)

@@ -71,7 +71,7 @@ class Values:
 
     text: str
     levels: tuple | None = None
-    dist: Any = None  # a sim.distributions.Spec
+    dist: Any = None  # a sim.scenario.distributions.Spec
     from_scenario: bool = False
     where: Where = field(default_factory=Where, compare=False)
 

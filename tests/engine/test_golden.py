@@ -8,14 +8,13 @@ the stored figures and review the diff like any other change:
 
 import json
 import os
-from pathlib import Path
 
 import pytest
-from conftest import shipped
+from conftest import ROOT, shipped
 
 import sim
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = ROOT / "tests" / "golden"
 REPS, SEED = 200, 1
 
 
