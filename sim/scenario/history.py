@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.dates import parse_date
@@ -127,7 +128,8 @@ class History(_Record):
     @model_validator(mode="after")
     def _unique(self) -> History:
         seen: set[str] = set()
-        for i, e in enumerate([*self.estimates, *self.freezes]):
+        records: list[Estimate | Freeze] = [*self.estimates, *self.freezes]
+        for i, e in enumerate(records):
             if e.id in seen:
                 where = "estimates" if i < len(self.estimates) else "freezes"
                 index = i if i < len(self.estimates) else i - len(self.estimates)
@@ -174,7 +176,7 @@ def load_history(path: str | Path) -> History:
         ) from None
 
 
-def _problem(err: dict, marks: Marks, file: str, data: Any) -> Problem:
+def _problem(err: ErrorDetails, marks: Marks, file: str, data: Any) -> Problem:
     loc = tuple(err["loc"])
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "value_error" and ": " in message:

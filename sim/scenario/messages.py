@@ -17,6 +17,7 @@ import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Discriminator
+from pydantic_core import ErrorDetails
 
 from sim.errors import Problem
 from sim.scenario.distributions import DISTRIBUTIONS
@@ -26,7 +27,16 @@ from sim.scenario.schema import Scenario
 Origins = dict[tuple, tuple[str, int | None, int | None]]
 
 #: Pydantic error kinds whose message reads well followed by ", got <the value>".
-KINDS_WITH_INPUT = ("float_", "int_", "bool_", "string_", "literal_", "dict_", "finite", "less")
+KINDS_WITH_INPUT: tuple[str, ...] = (
+    "float_",
+    "int_",
+    "bool_",
+    "string_",
+    "literal_",
+    "dict_",
+    "finite",
+    "less",
+)
 KINDS_WITH_INPUT += ("greater", "list_", "tuple_", "too_")
 
 _PARAMETER_FORMS = (
@@ -44,7 +54,9 @@ def where(loc: tuple, origins: Origins, file: str) -> dict:
     return {"file": file}
 
 
-def problems_of(errors: list[dict], data: dict, origins: Origins, file: str) -> list[Problem]:
+def problems_of(
+    errors: list[ErrorDetails], data: dict, origins: Origins, file: str
+) -> list[Problem]:
     """One located `Problem` per pydantic error (`errors()` of a Scenario's ValidationError)."""
     problems = []
     for err in errors:

@@ -120,7 +120,11 @@ class Factor:
     def values_at(self, coord: float, grid: bool) -> dict[str, Any]:
         """Each parameter's value at a grid level index or a sampled coordinate u."""
         if grid:
-            return {p: v.levels[int(coord)] for p, v in self.params}
+            out = {}
+            for p, v in self.params:
+                assert v.levels is not None, "a grid takes only finite levels (see sweep.plan)"
+                out[p] = v.levels[int(coord)]
+            return out
         return {p: v.at(coord) for p, v in self.params}
 
 
