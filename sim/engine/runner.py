@@ -234,7 +234,7 @@ def run(
     plan = compile_plan(scenario)
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    sink = Stream(plan, spool_dir) if stream else Memory(plan, reps, trajectories)
+    sink: Stream | Memory = Stream(plan, spool_dir) if stream else Memory(plan, reps, trajectories)
     size = STREAM_CHUNK if stream else None  # streamed sums need fixed chunks
     try:
         with Executor(plan, workers) as executor:

@@ -181,7 +181,7 @@ def _problem(err: ErrorDetails, marks: Marks, file: str, data: Any) -> Problem:
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "value_error" and ": " in message:
         head, rest = message.split(": ", 1)
-        extra = tuple(int(k) if k.isdigit() else k for k in head.split("."))
+        extra: tuple[int | str, ...] = tuple(int(k) if k.isdigit() else k for k in head.split("."))
         loc, message = (*loc, *extra) if head[:1].isalpha() else loc, rest
         if extra and extra[0] in ("estimates", "freezes", "counts"):
             loc = ("history", *extra)

@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario.distributions import check_number
+from sim.scenario.distributions import Spec, check_number
 from sim.scenario.loader import Override, parse_override
 from sim.scenario.params import AnyParam
 from sim.scenario.yamlfile import parse_yaml
@@ -264,7 +264,7 @@ def _distribution(data: dict, path: str, where: Where, text: str) -> Values:
     from pydantic import TypeAdapter
 
     try:
-        spec = TypeAdapter(AnyParam).validate_python(data)
+        spec: Spec = TypeAdapter(AnyParam).validate_python(data)
     except ValidationError as exc:
         message = exc.errors()[0]["msg"].removeprefix("Value error, ")
         raise ScenarioError([where.problem(f"{text}: {message}", path, SPEC_HELP)]) from None
