@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
-from pydantic import AfterValidator, Discriminator, Field, GetPydanticSchema, Tag
+from pydantic import AfterValidator, Discriminator, Field, GetCoreSchemaHandler, Tag
+from pydantic_core import CoreSchema
 
 from sim.scenario.distributions import DISTRIBUTIONS, Choice, Fixed, Real, Spec
 from sim.scenario.yamlfile import control_character
@@ -81,10 +83,16 @@ _TAGGED = tuple(Annotated[cls, Tag(kind)] for kind, cls in DISTRIBUTIONS.items()
 _NUMBER = Annotated[Real, Tag("number")]
 
 
-def _written_as(forms: Any) -> GetPydanticSchema:
-    """Validate a field, and describe it in the JSON Schema, by `forms` (the ways a value
-    may be written), while its declared type stays what it holds after validation."""
-    return GetPydanticSchema(lambda _held, handler: handler(forms))
+@dataclass(frozen=True)
+class WrittenAs:
+    """Marks a parameter field: pydantic validates it, and describes it in the JSON Schema,
+    by `forms` (the ways a value may be written), while the field's declared type stays what
+    it holds after validation (a `Spec`), which is what the type checker reads."""
+
+    forms: Any
+
+    def __get_pydantic_core_schema__(self, _held: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return handler(self.forms)
 
 
 # The written forms are built at run time (`Union[...]` over `DISTRIBUTIONS`), so they are
@@ -95,7 +103,7 @@ _PARAM_FORMS: Any = Annotated[
     AfterValidator(_as_spec),
     AfterValidator(_numeric_only),
 ]
-Param = Annotated[Spec, _written_as(_PARAM_FORMS)]
+Param = Annotated[Spec, WrittenAs(_PARAM_FORMS)]
 """A numeric parameter: a number or any distribution; after validation always a `Spec`."""
 
 _FIXED_FORMS: Any = Annotated[
@@ -112,7 +120,7 @@ _FIXED_FORMS: Any = Annotated[
     AfterValidator(_as_spec),
     AfterValidator(_numeric_only),
 ]
-FixedParam = Annotated[Fixed, _written_as(_FIXED_FORMS)]
+FixedParam = Annotated[Fixed, WrittenAs(_FIXED_FORMS)]
 """A numeric value that may carry provenance but may not be random: always a `Fixed`."""
 
 _LABEL_FORMS: Any = Annotated[
@@ -129,7 +137,7 @@ _LABEL_FORMS: Any = Annotated[
     AfterValidator(_as_label_spec),
     AfterValidator(_labels_only),
 ]
-LabelParam = Annotated[Fixed | Choice, _written_as(_LABEL_FORMS)]
+LabelParam = Annotated[Fixed | Choice, WrittenAs(_LABEL_FORMS)]
 """A named setting (such as the US demand) that may be uncertain: a name or a choice."""
 
 
@@ -260,6 +268,6 @@ _ANY_FORMS: Any = Annotated[
     Discriminator(_any_kind, custom_error_type="parameter", custom_error_message=_PARAM_HELP),
     AfterValidator(_as_any_spec),
 ]
-AnyParam = Annotated[Spec, _written_as(_ANY_FORMS)]
+AnyParam = Annotated[Spec, WrittenAs(_ANY_FORMS)]
 """A value a calendar entry sets: a number, a name or a distribution (checked against
 its target by the loader)."""
