@@ -121,7 +121,7 @@ _FIXED_FORMS: Any = Annotated[
     AfterValidator(_numeric_only),
 ]
 FixedParam = Annotated[Fixed, WrittenAs(_FIXED_FORMS)]
-"""A numeric value that may carry provenance but may not be random: always a `Fixed`."""
+"""A numeric value that may carry provenance but may not be random."""
 
 _LABEL_FORMS: Any = Annotated[
     Union[  # noqa: UP007
