@@ -31,6 +31,7 @@ deal, six weeks) is not by itself evidence against the hazard.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -349,7 +350,7 @@ def compare(results, history: History) -> tuple[list[Point], dict | None]:
 
 
 def backtest(
-    files: list[str | Path],
+    files: Sequence[str | Path],
     history_path: str | Path,
     *,
     reps: int | None = None,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 
@@ -47,7 +48,22 @@ CONDITIONAL_NOTE = (
 # --------------------------------------------------------------------------- statistics
 
 
-def mean_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
+class Difference(TypedDict):
+    """A figure of one run minus the baseline's, as comparison.json holds it."""
+
+    diff: float | None
+    se: float | None
+    df: float | None  # degrees of freedom of a t interval
+    ci95: list[float] | None
+    n: int
+    paired: bool
+    # a `months_to_<event>` figure: a mean over the replications where the event happened
+    conditional: NotRequired[bool]
+    n_scenario: NotRequired[int]
+    n_baseline: NotRequired[int]
+
+
+def mean_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> Difference:
     """mean(x) - mean(y) with its standard error and 95% t interval.
 
     Paired: over the differences of rows that share their random numbers, so the
@@ -74,7 +90,14 @@ def mean_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
             vx, vy = float(x.var(ddof=1)), float(y.var(ddof=1))
             se = math.sqrt(vx / x.size + vy / y.size)
             df = welch_df(vx, x.size, vy, y.size)
-    out = {"diff": _num(diff), "se": _num(se), "df": None, "ci95": None, "n": n, "paired": paired}
+    out: Difference = {
+        "diff": _num(diff),
+        "se": _num(se),
+        "df": None,
+        "ci95": None,
+        "n": n,
+        "paired": paired,
+    }
     if out["diff"] is not None and out["se"] is not None:
         if se == 0:
             out["ci95"] = [diff, diff]
@@ -85,7 +108,7 @@ def mean_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
     return out
 
 
-def conditional_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
+def conditional_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> Difference:
     """Difference of means over the replications where an event happened (NaN: it did not).
 
     The two sides are different replications, so the means are compared
@@ -96,14 +119,16 @@ def conditional_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
     same_rows = paired and np.array_equal(np.isnan(x), np.isnan(y))
     out = mean_difference(x, y, same_rows)
     out.update(
-        conditional=True,
-        n_scenario=int(np.count_nonzero(~np.isnan(x))),
-        n_baseline=int(np.count_nonzero(~np.isnan(y))),
+        {
+            "conditional": True,
+            "n_scenario": int(np.count_nonzero(~np.isnan(x))),
+            "n_baseline": int(np.count_nonzero(~np.isnan(y))),
+        }
     )
     return out
 
 
-def probability_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
+def probability_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> Difference:
     """p(x) - p(y) for 0/1 outcomes, with an interval that is never falsely exact.
 
     Paired: the mean of the row-by-row differences (t interval). If no
@@ -119,7 +144,7 @@ def probability_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> dict:
         n = out["n"]
         if n and not np.any(x != y):
             bound = wilson(0.0, n)[1]
-            out.update(se=probability_se(0.0, n), df=None, ci95=[-bound, bound])
+            out.update({"se": probability_se(0.0, n), "df": None, "ci95": [-bound, bound]})
         return out
     n1, n2 = int(x.size), int(y.size)
     if not n1 or not n2:
@@ -168,7 +193,7 @@ def differences(base: Run, run: Run) -> dict:
         )
     ev_run, ev_base = events(run), events(base)
     probabilities = {e: probability_difference(ev_run[e], ev_base[e], paired) for e in ev_run}
-    out = {
+    out: dict[str, Any] = {
         "paired": paired,
         "same": same,
         "pairing": _pairing(base, run, paired, same),

@@ -7,6 +7,7 @@ inputs are checked to cover the same calendar months (start, horizon, grid).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,7 +176,7 @@ def check_compatible(grids: list[tuple[str, dict]]) -> None:
 
 
 def gather(
-    sources: list[str | Path],
+    sources: Sequence[str | Path],
     reps: int | None = None,
     seed: int | None = None,
     workers: int | None = None,

@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.analysis.runs import check_result_folder
 from sim.engine.replay import simulate_replication
+from sim.engine.results import Results
 from sim.engine.runner import run
 from sim.engine.saved import read_outcomes, read_summary
 from sim.errors import ScenarioError
@@ -50,6 +51,7 @@ class Trace:
 def trace(scenario, seed: int, replication: int, chosen: str = "") -> Trace:
     """Replay replication `replication` of a run of `scenario` with `seed`, with its story."""
     out = simulate_replication(scenario, seed, replication, log=True)
+    assert out.log is not None, "replayed with log=True"
     start, horizon = scenario.start_month, scenario.horizon_months
     events = []
     for month, kind, text, details in out.log:
@@ -120,11 +122,13 @@ def story(
         res = run(
             scenario, reps=reps, seed=seed, workers=workers, progress=progress, trajectories=False
         )
+        assert isinstance(res, Results), "a run not streamed keeps its replications"
         values = res.scalars.get(metric)
         if values is None:
             values = res.firsts[metric.removeprefix("months_to_")]
         rep = pick(values, how)
         chosen = _chosen(rep, reps, how, metric, values[rep])
+    assert rep is not None, "given, or picked above: exactly one of rep and how is given"
     check_rep(rep, reps, file_hint=True)
     return trace(scenario, seed, rep, chosen)
 
@@ -218,7 +222,7 @@ def scenario_of_folder(folder: Path, summary: dict | None = None):
             raise first from None
 
 
-def check_against_row(t: Trace, row: dict[str, object], engine: str) -> None:
+def check_against_row(t: Trace, row: dict[str, float | str], engine: str) -> None:
     """Note, rather than hide, a replay that differs from the saved row (another engine)."""
     differ = []
     for name, value in t.outcomes.items():

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 
@@ -32,7 +33,20 @@ from sim.report.html import table
 from sim.report.rounding import fmt
 from sim.version import __version__
 
-SETTINGS = {
+
+class Settings(TypedDict):
+    """The settings of a search (see `discover`)."""
+
+    threshold: float
+    alpha: float
+    min_mass: float
+    paste: bool
+    paste_alpha: float
+    boxes: int
+    objective: str
+
+
+SETTINGS: Settings = {
     "threshold": 0.8,  # the least coverage of the box chosen by default
     "alpha": 0.05,  # share of the box's rows peeled at each step
     "min_mass": 0.05,  # the least share of all rows a box may hold
@@ -245,7 +259,6 @@ def discover(
 def _check(condition: Condition, y: np.ndarray, varying: dict, table: Table) -> None:
     """Refuse what PRIM cannot work on, saying why."""
     unit, n, cases = table.unit, y.size, int(y.sum())
-    where = {"file": "--where", "line": 1, "column": condition.column}
     if n == 0:
         raise ScenarioError.single(f"{table.source} has no {unit}", file=table.source)
     if cases in (0, n):
@@ -257,7 +270,7 @@ def _check(condition: Condition, y: np.ndarray, varying: dict, table: Table) -> 
             hint = f"{condition.name} runs from {fmt(low)} to {fmt(high)} here; {hint}"
         raise ScenarioError(
             [Problem(f"{condition.text}: {said}, so there is nothing to tell apart", hint=hint,
-                     **where)]
+                     file="--where", line=1, column=condition.column)]
         )  # fmt: skip
     if not varying:
         raise ScenarioError.single(

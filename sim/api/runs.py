@@ -62,7 +62,7 @@ def run(
     `precision`, batches run until the headline standard errors are that small
     (`max_reps` caps them). See `sim.engine.runner.run`.
     """
-    return run_engine(
+    results = run_engine(
         scenario,
         reps,
         seed,
@@ -75,3 +75,5 @@ def run(
         spool_dir=spool_dir,
         kinds=(Results, StreamedResults),
     )
+    assert isinstance(results, Results | StreamedResults), "the engine builds the kinds given"
+    return results

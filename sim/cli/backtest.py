@@ -7,7 +7,7 @@ folder and the model card section `sim.report.backtest`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -152,7 +152,7 @@ def _print_backtest(data: dict) -> None:
             f"{s['replications']:,} replications",
             title_justify="left",
         )
-        for col, justify in (
+        columns: tuple[tuple[str, Literal["left", "right"]], ...] = (
             ("figure", "left"),
             ("date", "left"),
             ("measure", "left"),
@@ -161,7 +161,8 @@ def _print_backtest(data: dict) -> None:
             ("90% band", "right"),
             ("PIT", "right"),
             ("in 90%", "left"),
-        ):
+        )
+        for col, justify in columns:
             table.add_column(col, justify=justify)
         for p in points:
             mark = "" if p["kind"] in ("assessment", "count") else f" ({p['kind']})"

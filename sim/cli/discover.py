@@ -105,11 +105,12 @@ def discover(
     with guard():
         from sim.api.discovery import discover as find
 
-        prim = {"threshold": threshold, "alpha": alpha, "box": box, "paste": paste,
-                "min_mass": min_mass, "boxes": boxes}  # fmt: skip
-        run = {"reps": reps, "seed": seed, "workers": workers, "overrides": set_}
         with _running(quiet) as progress:
-            found = find(source, where, progress=progress, **prim, **run)
+            found = find(
+                source, where, progress=progress,
+                threshold=threshold, alpha=alpha, box=box, paste=paste, min_mass=min_mass,
+                boxes=boxes, reps=reps, seed=seed, workers=workers, overrides=set_,
+            )  # fmt: skip
         folder = found.save(out)
         if not quiet:
             _print(found)

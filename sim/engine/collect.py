@@ -15,6 +15,7 @@ import math
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,14 +26,24 @@ from sim.engine.summary import metric, share
 from sim.engine.tables import TableWriter
 from sim.plan.compiled import Plan
 from sim.plan.outcomes import FIRSTS, SCALARS
+from sim.scenario.distributions import Spec
+from sim.scenario.schema import Scenario
 
 
-def _dtype(spec) -> type:
+def _dtype(spec: Spec) -> type:
     return object if isinstance(spec.ppf(0.5), str) else float
 
 
 class Memory:
     """Every outcome in arrays, growing as chunks arrive."""
+
+    # Allocated (and grown) by `_alloc`, one row a replication.
+    scalars: np.ndarray
+    firsts: np.ndarray
+    freeze: np.ndarray
+    warheads: np.ndarray
+    material: np.ndarray
+    sampled: dict[str, np.ndarray]
 
     def __init__(self, plan: Plan, capacity: int, trajectories: bool):
         self.plan = plan
@@ -52,14 +63,17 @@ class Memory:
             "material": ((capacity, t), np.float32),
         }
         arrays = {k: np.empty(shape, dtype) for k, (shape, dtype) in shapes.items()}
-        arrays["sampled"] = {p: np.empty(capacity, _dtype(s)) for p, s in self.plan.random}
+        sampled: dict[str, np.ndarray] = {
+            p: np.empty(capacity, _dtype(s)) for p, s in self.plan.random
+        }
         if self.n:
-            for key in ("scalars", "firsts", "freeze", "warheads", "material"):
-                arrays[key][: self.n] = getattr(self, key)[: self.n]
-            for path, column in arrays["sampled"].items():
+            for key, array in arrays.items():
+                array[: self.n] = getattr(self, key)[: self.n]
+            for path, column in sampled.items():
                 column[: self.n] = self.sampled[path][: self.n]
-        for key, value in arrays.items():
-            setattr(self, key, value)
+        for key, array in arrays.items():
+            setattr(self, key, array)
+        self.sampled = sampled
         self.capacity = capacity
 
     def add(self, part: dict) -> None:
@@ -89,7 +103,9 @@ class Memory:
         events["freeze_in_force_at_end"] = float(self.freeze[:n, -1].mean())
         return moments, events
 
-    def results(self, scenario, seed: int, kind: type[Results] = Results, **provenance):
+    def results(
+        self, scenario: Scenario, seed: int, kind: type[Results] = Results, **provenance: Any
+    ) -> Results:
         """The run's `Results` (or `kind`, a subclass of it, for the Python API)."""
         n = self.n
         return kind(
@@ -194,8 +210,12 @@ class Stream:
         }
 
     def results(
-        self, scenario, seed: int, kind: type[StreamedResults] = StreamedResults, **provenance
-    ):
+        self,
+        scenario: Scenario,
+        seed: int,
+        kind: type[StreamedResults] = StreamedResults,
+        **provenance: Any,
+    ) -> StreamedResults:
         """The run's `StreamedResults` (or `kind`, a subclass of it, for the Python API)."""
         self.table.close()
         return kind(

@@ -19,6 +19,8 @@ whether a freeze collapses) and interactions.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 
 from sim.plan.outcomes import FIRSTS
@@ -73,15 +75,26 @@ def first_order(x: np.ndarray, y: np.ndarray, bins: int = BINS) -> float | None:
     return float(min(max(share, 0.0), 1.0))
 
 
-def drivers(sampled: dict[str, np.ndarray], figures: dict[str, np.ndarray]) -> dict[str, list]:
+class Driver(TypedDict):
+    """A drawn parameter that drives a figure: the share of the figure's variance it explains
+    on its own, and its rank correlation with the figure (None for a parameter of names)."""
+
+    parameter: str
+    share: float
+    rho: float | None
+
+
+def drivers(
+    sampled: dict[str, np.ndarray], figures: dict[str, np.ndarray]
+) -> dict[str, list[Driver]]:
     """For each figure, the drawn parameters that explain most of its variance, largest first.
 
     At most `TOP` of them, each explaining at least `MIN_SHARE` on its own.
     """
-    out: dict[str, list] = {}
+    out: dict[str, list[Driver]] = {}
     for name, y in figures.items():
         y = np.asarray(y, dtype=float)
-        rows = []
+        rows: list[Driver] = []
         for path, x in sampled.items():
             x = np.asarray(x)
             share = first_order(x, y)
@@ -94,7 +107,7 @@ def drivers(sampled: dict[str, np.ndarray], figures: dict[str, np.ndarray]) -> d
     return out
 
 
-def run_drivers(results) -> dict[str, list]:
+def run_drivers(results) -> dict[str, list[Driver]]:
     """The drivers of a run's headline figures (metrics and events), from its replications."""
     if not results.sampled:
         return {}

@@ -15,11 +15,14 @@ from __future__ import annotations
 import socket
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sim.engine.pool import Pool, default_workers
 from sim.errors import ScenarioError
+
+if TYPE_CHECKING:  # an optional extra (sim[dask]), imported when a Dask executor starts
+    from distributed import Client, LocalCluster
 
 Outcome = tuple[int, Any]
 
@@ -70,8 +73,8 @@ class DaskExecutor:
         self.scheduler = check_scheduler(scheduler) if scheduler else None
         # Workers of a cluster we start; an existing cluster has as many as it has.
         self.workers = None if scheduler else max(1, workers or default_workers())
-        self.client = None
-        self.cluster = None
+        self.client: Client | None = None
+        self.cluster: LocalCluster | None = None
         self.description = (
             f"the Dask cluster at {self.scheduler}"
             if scheduler
@@ -120,7 +123,9 @@ class DaskExecutor:
     def map(self, fn: Callable, tasks: Sequence[tuple]) -> Iterator[Outcome]:
         from distributed import as_completed
 
-        futures = [self.client.submit(fn, *args, pure=False) for args in tasks]
+        client = self.client
+        assert client is not None, "map runs inside `with`, which connects the client"
+        futures = [client.submit(fn, *args, pure=False) for args in tasks]
         index = {future.key: i for i, future in enumerate(futures)}
         try:
             for future in as_completed(futures):
@@ -132,7 +137,7 @@ class DaskExecutor:
                 else:
                     yield i, RuntimeError(f"the Dask task was {future.status}")
         except BaseException:
-            self.client.cancel(futures)  # Ctrl-C: the cluster stops working for us
+            client.cancel(futures)  # Ctrl-C: the cluster stops working for us
             raise
 
 

@@ -33,7 +33,7 @@ import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
@@ -155,7 +155,9 @@ class Pool:
                     error = outcome.exception()
                     yield i, outcome.result() if error is None else error
 
-    def _outcomes(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[int, Future | WorkerLost]]:
+    def _outcomes(
+        self, fn: Callable, tasks: Sequence
+    ) -> Generator[tuple[int, Future | WorkerLost], None, None]:
         """Finished futures (or `WorkerLost`) by task index; lost tasks are submitted again.
 
         When a worker dies, every task in flight is lost with it, not only the one

@@ -91,6 +91,7 @@ def _init_worker(plan: Plan) -> None:
 
 def _work(task: tuple[int, int, int, bool]) -> dict:
     seed, start, stop, trajectories = task
+    assert _PLAN is not None, "a worker's plan is set by _init_worker when it starts"
     return run_chunk(_PLAN, seed, start, stop, trajectories)
 
 
@@ -233,7 +234,7 @@ def run(
     plan = compile_plan(scenario)
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    sink = Stream(plan, spool_dir) if stream else Memory(plan, reps, trajectories)
+    sink: Stream | Memory = Stream(plan, spool_dir) if stream else Memory(plan, reps, trajectories)
     size = STREAM_CHUNK if stream else None  # streamed sums need fixed chunks
     try:
         with Executor(plan, workers) as executor:
@@ -244,15 +245,15 @@ def run(
     extra = {}
     if precision is not None:
         extra = {"precision": precision, "max_reps": cap, "precision_met": met}
-    return sink.results(
-        scenario,
-        seed,
-        kinds[1] if stream else kinds[0],
-        started=started.isoformat(timespec="seconds"),
-        wall_seconds=time.perf_counter() - clock,
-        workers=workers,
-        extra=extra,
-    )
+    provenance = {
+        "started": started.isoformat(timespec="seconds"),
+        "wall_seconds": time.perf_counter() - clock,
+        "workers": workers,
+        "extra": extra,
+    }
+    if isinstance(sink, Stream):
+        return sink.results(scenario, seed, kinds[1], **provenance)
+    return sink.results(scenario, seed, kinds[0], **provenance)
 
 
 def _fill(sink, executor, seed, target, size, progress, precision, cap) -> bool | None:

@@ -100,6 +100,7 @@ def metric(name: str, n: int, mean: float | None, sd: float | None, ranked: Rank
     out.update({f"p{q}": None for q in PERCENTILES})
     out.update({f"p{q}_ci95": None for q in PERCENTILES})
     if n:
+        assert sd is not None and ranked is not None, "a metric of replications has sd and ranks"
         out.update({"mean": mean, "sd": sd, "mcse": sd / math.sqrt(n)})
         values, lows, highs = quantiles(ranked, n, name in COUNTS)
         for k, q in enumerate(PERCENTILES):

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 import simpy
 from simpy.core import NORMAL
+from simpy.events import EventPriority
 
 from sim.model.arsenal import Arsenal, paths
 from sim.model.calendar import Calendar, Triggers
@@ -61,7 +62,9 @@ class CountingEnvironment(simpy.Environment):
         super().__init__()
         self.scheduled = 0
 
-    def schedule(self, event: simpy.Event, priority: int = NORMAL, delay: float = 0) -> None:
+    def schedule(
+        self, event: simpy.Event, priority: EventPriority = NORMAL, delay: float = 0
+    ) -> None:
         self.scheduled += 1
         super().schedule(event, priority, delay)
 
@@ -148,6 +151,7 @@ def complete(plan: Plan, parts: list[Partial]) -> tuple[np.ndarray, np.ndarray]:
 def simulate(plan: Plan, seed: int, index: int, record: bool = False) -> Outcome:
     """Run replication `index` of a run with `seed` on its own (same numbers as in a run)."""
     part = run_one(plan, plan.draws(seed, index, index + 1), 0, record, count=True)
+    assert part.events is not None, "counted: run with count=True"
     warheads, material = complete(plan, [part])
     return Outcome(
         tuple(part.scalars),

@@ -10,12 +10,27 @@ from __future__ import annotations
 
 import simpy
 
+from sim.model.arsenal import Arsenal
+from sim.model.calendar import Calendar, Triggers
+from sim.model.council import Council, Sanctions
+from sim.model.deal import Deal
+from sim.model.provocations import Provocations
+from sim.model.talks import Talks
 from sim.plan.compiled import Plan
 from sim.plan.streams import Streams
 
 
 class World:
     """Everything one replication shares: clock, parameters, streams, counters, log."""
+
+    # The mechanisms, wired by replication.build() once the world exists.
+    sanctions: Sanctions
+    arsenal: Arsenal
+    deal: Deal
+    talks: Talks
+    council: Council
+    provocations: Provocations
+    calendar: Calendar
 
     def __init__(self, plan: Plan, params: dict, streams: Streams, record: bool = False):
         self.env = simpy.Environment()
@@ -39,9 +54,7 @@ class World:
         self.unsc_resolutions = 0
         self.deals_cheated = 0
         self.cheating_detected = 0
-        # set by replication.build()
-        self.sanctions = self.arsenal = self.talks = self.deal = None
-        self.provocations = self.council = self.calendar = self.triggers = None
+        self.triggers: Triggers | None = None  # set by replication.build() if the plan has any
 
     @property
     def now(self) -> float:

@@ -69,7 +69,8 @@ def compile_plan(scenario: Scenario) -> Plan:
     else:
         covered = set(covers)
     start = scenario.start_month
-    scheduled, triggers = [], []
+    scheduled: list[tuple[float, Event]] = []  # (months from the start, event)
+    triggers: list[Event] = []
     for key, entry in scenario.calendar.items():
         event = Event(
             key=key,
@@ -84,8 +85,11 @@ def compile_plan(scenario: Scenario) -> Plan:
             leadership_change=entry.leadership_change,
             once=entry.once,
         )
-        (scheduled if event.at is not None else triggers).append(event)
-    scheduled.sort(key=lambda e: e.at)
+        if event.at is None:
+            triggers.append(event)
+        else:
+            scheduled.append((event.at, event))
+    scheduled.sort(key=lambda dated: dated[0])
     return Plan(
         name=scenario.name,
         start=start,
@@ -94,13 +98,13 @@ def compile_plan(scenario: Scenario) -> Plan:
         random=random,
         facilities=names,
         labels=tuple(arsenal.facilities[k].label or k for k in names),
-        shares=tuple(arsenal.facilities[k].share.value for k in names),
+        shares=tuple(float(arsenal.facilities[k].share.value) for k in names),
         covered=tuple(k in covered for k in names),
         binds_all=scenario.deal.binds == "all",
         members=tuple(scenario.council.vetoes),
-        scheduled=tuple(scheduled),
+        scheduled=tuple(event for _, event in scheduled),
         triggers=tuple(triggers),
         sampled=tuple(p for p, _ in random),
         lead=scenario.lead_months,
-        inspected=sum(arsenal.facilities[k].share.value for k in names if k in covered),
+        inspected=sum(float(arsenal.facilities[k].share.value) for k in names if k in covered),
     )

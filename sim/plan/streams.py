@@ -32,6 +32,7 @@ import random
 from itertools import chain
 
 import numpy as np
+from numpy.typing import NDArray
 
 #: Stream slots. Append new names at the end: a stream's seed is the word at its slot.
 STREAMS = ("params", "arsenal", "talks", "deal", "provocations", "council", "calendar", "trace")
@@ -75,14 +76,14 @@ def child_words(seed: int, start: int, stop: int, n_words: int = WORDS) -> np.nd
 
     hash_const = 0x43B0D7E5
 
-    def hashmix(value: np.ndarray) -> np.ndarray:
+    def hashmix(value: NDArray[np.uint64]) -> NDArray[np.uint64]:
         nonlocal hash_const
         value = (value ^ np.uint64(hash_const)) & _M32
         hash_const = (hash_const * 0x931E8875) & 0xFFFFFFFF
         value = (value * np.uint64(hash_const)) & _M32
         return value ^ (value >> np.uint64(16))
 
-    def mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def mix(x: NDArray[np.uint64], y: NDArray[np.uint64]) -> NDArray[np.uint64]:
         r = (np.uint64(0xCA01F9DD) * x - np.uint64(0x4973F715) * y) & _M32
         return r ^ (r >> np.uint64(16))
 

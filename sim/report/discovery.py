@@ -52,8 +52,9 @@ READING = [
 
 def input_json(space: Inputs, j: int) -> dict:
     values = space.values[j]
-    if space.categorical(j):
-        return {"name": space.names[j], "kind": "categorical", "levels": list(space.levels[j])}
+    levels = space.levels[j]
+    if levels is not None:  # categorical
+        return {"name": space.names[j], "kind": "categorical", "levels": list(levels)}
     return {
         "name": space.names[j],
         "kind": "numeric",
@@ -114,7 +115,8 @@ def limits_rows(box: Box) -> list[list[str]]:
     """[input, range, box, quasi-p] for each restricted input."""
     rows = []
     for lim in box.limits:
-        if lim.categorical:
+        if lim.levels is not None:  # categorical
+            assert lim.values is not None, "a categorical limit keeps some of its values"
             rows.append([lim.name, ", ".join(lim.levels), ", ".join(lim.values), _qp(lim.qp)])
             continue
         low = fmt(lim.low) if lim.low is not None else f"({fmt(lim.minimum)})"

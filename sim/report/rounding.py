@@ -14,18 +14,20 @@ One set of rules for the terminal, report.md, report.html and comparisons:
 from __future__ import annotations
 
 import math
+from typing import TypeGuard
 
 #: Decimals shown at most, however small a figure is.
 MAX_DECIMALS = 12
 
 
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+def _present(x: float | None) -> TypeGuard[float]:
+    """A figure to show: neither None nor NaN."""
+    return not (x is None or (isinstance(x, float) and math.isnan(x)))
 
 
 def fmt(x: float | None, digits: int = 3) -> str:
     """A figure for reading: three significant digits, a whole number without decimals."""
-    if _missing(x):
+    if not _present(x):
         return "–"
     x = float(x)
     if x == 0:
@@ -73,10 +75,10 @@ def estimate(x: float | None, se: float | None, sign: bool = False) -> str:
     An s.e. of exactly 0 is written `± 0`; a negligible one (`negligible`) in
     scientific notation after x to three significant digits: `0.112 ± 1.9e-18`.
     """
-    if _missing(x):
+    if not _present(x):
         return "–"
     head = signed(x) if sign else fmt(x)
-    if _missing(se):
+    if not _present(se):
         return head
     if se == 0:
         return f"{head} ± 0"
@@ -99,11 +101,9 @@ def span(low: float | None, high: float | None, decimals: int | None = None) -> 
     def text(x: float) -> str:
         return fmt(x) if decimals is None else fixed(x, decimals)
 
-    if _missing(low) and _missing(high):
-        return "too few replications"
-    if _missing(low):
-        return f"up to {text(high)}"
-    if _missing(high):
+    if not _present(low):
+        return f"up to {text(high)}" if _present(high) else "too few replications"
+    if not _present(high):
         return f"from {text(low)}"
     joint = " to " if low < 0 or high < 0 else "–"
     return f"{text(low)}{joint}{text(high)}"
@@ -114,14 +114,14 @@ def probability(p: dict, interval: bool = True) -> str:
     its 95% Monte Carlo interval."""
     text = estimate(p.get("p"), p.get("mcse"))
     ci, se = p.get("ci95"), p.get("mcse")
-    if interval and ci and not _missing(p.get("p")):
+    if interval and ci and _present(p.get("p")):
         text += f" [MC {span(ci[0], ci[1], place(se) if se else None)}]"
     return text
 
 
 def difference(d: dict) -> str:
     """`-12.1 [-14.7, -9.6]`: a difference and its 95% interval at the places of its s.e."""
-    if _missing(d.get("diff")):
+    if not _present(d.get("diff")):
         return "–"
     ci, se = d.get("ci95"), d.get("se")
     if not ci:
@@ -134,7 +134,7 @@ def difference(d: dict) -> str:
 
 def to_error(x: float | None, se: float | None) -> str:
     """x alone, at the place of its s.e.'s second significant digit (three digits without)."""
-    if _missing(x):
+    if not _present(x):
         return "–"
     return fixed(x, place(se)) if se and not negligible(se, x) else fmt(x)
 
@@ -147,4 +147,4 @@ def mc(ci: list | None) -> str:
 def percentile(m: dict, q: int | str) -> str:
     """A metric's percentile and its Monte Carlo interval: `175 [MC 171–180]`."""
     key = f"p{q}"
-    return fmt(m.get(key)) + ("" if _missing(m.get(key)) else mc(m.get(f"{key}_ci95")))
+    return fmt(m.get(key)) + (mc(m.get(f"{key}_ci95")) if _present(m.get(key)) else "")

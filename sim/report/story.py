@@ -54,8 +54,8 @@ def lines(t: Trace) -> list[str]:
         out.append(f"  {name:<28} {shown:>10}   {label}")
     if t.sampled:
         out += ["", "Drawn for this replication:"]
-        for path, value in t.sampled.items():
-            out.append(f"  {path:<44} {_show(value) if isinstance(value, float) else value:>10}")
+        for path, drawn in t.sampled.items():
+            out.append(f"  {path:<44} {_show(drawn) if isinstance(drawn, float) else drawn:>10}")
     return out + (["", *t.notes] if t.notes else [])
 
 

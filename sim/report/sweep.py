@@ -305,9 +305,9 @@ def _ranking_table(r: Ranking) -> Block:
         if r.method == "sobol":
             row += [_ci(r.first[j], r.first_ci[j]), _ci(r.total[j], r.total_ci[j])]
         elif r.method == "src":
-            ci = r.src_ci[j]
+            src, ci = r.src[j], r.src_ci[j]  # set together, or neither
             row.append(
-                "–" if r.src[j] is None else f"{r.src[j]:+.2f} ({ci[0]:+.2f} to {ci[1]:+.2f})"
+                "–" if src is None or ci is None else f"{src:+.2f} ({ci[0]:+.2f} to {ci[1]:+.2f})"
             )
         rows.append(row)
     return ("table", head, rows)

@@ -69,6 +69,7 @@ def heatmap(design: Design, y: np.ndarray, title: str) -> bytes:
     """The outcome over a two-factor grid, one annotated cell per point."""
     rows_f, cols_f = design.factors
     n_rows, n_cols = rows_f.levels, cols_f.levels
+    assert n_rows is not None and n_cols is not None, "a heatmap is drawn over a grid"
     grid = np.full((n_rows, n_cols), np.nan)
     for i in range(len(design)):
         grid[int(design.coords[i, 0]), int(design.coords[i, 1])] = y[i]

@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from sim.errors import Problem
 from sim.scenario.distributions import JUDGMENT
@@ -76,10 +77,13 @@ def _try_setting(data: dict, target: str, value: Any, file: str) -> list[Problem
         node[k] = dict(node[k]) if isinstance(node.get(k), dict) else {}
         node = node[k]
     node[rest.split(".")[-1]] = value
+    model = Scenario.model_fields[section].annotation
+    # `target` is one of `leaves(scenario)`, so its first part names a section: a model.
+    assert isinstance(model, type) and issubclass(model, BaseModel)
     try:
-        Scenario.model_fields[section].annotation.model_validate(trial)
+        model.model_validate(trial)
     except ValidationError as exc:
-        errors = [{**e, "loc": (section, *e["loc"])} for e in exc.errors()]
+        errors: list[ErrorDetails] = [{**e, "loc": (section, *e["loc"])} for e in exc.errors()]
         return problems_of(errors, {section: trial}, {}, file)
     return []
 

@@ -121,6 +121,8 @@ class Fixed(_Spec):
         return False
 
     def support(self) -> tuple[float, float]:
+        if isinstance(self.value, str):  # a name has no numeric support (as a choice of names)
+            return (math.nan, math.nan)
         return (self.value, self.value)
 
     def ppf(self, u: float) -> Any:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.dates import parse_date
@@ -127,7 +128,8 @@ class History(_Record):
     @model_validator(mode="after")
     def _unique(self) -> History:
         seen: set[str] = set()
-        for i, e in enumerate([*self.estimates, *self.freezes]):
+        records: list[Estimate | Freeze] = [*self.estimates, *self.freezes]
+        for i, e in enumerate(records):
             if e.id in seen:
                 where = "estimates" if i < len(self.estimates) else "freezes"
                 index = i if i < len(self.estimates) else i - len(self.estimates)
@@ -174,12 +176,12 @@ def load_history(path: str | Path) -> History:
         ) from None
 
 
-def _problem(err: dict, marks: Marks, file: str, data: Any) -> Problem:
+def _problem(err: ErrorDetails, marks: Marks, file: str, data: Any) -> Problem:
     loc = tuple(err["loc"])
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "value_error" and ": " in message:
         head, rest = message.split(": ", 1)
-        extra = tuple(int(k) if k.isdigit() else k for k in head.split("."))
+        extra: tuple[int | str, ...] = tuple(int(k) if k.isdigit() else k for k in head.split("."))
         loc, message = (*loc, *extra) if head[:1].isalpha() else loc, rest
         if extra and extra[0] in ("estimates", "freezes", "counts"):
             loc = ("history", *extra)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ class Override:
 
 def load_scenario(
     path: str | Path,
-    overrides: list[str | Override] | dict[str, Any] | None = None,
+    overrides: Sequence[str | Override] | dict[str, Any] | None = None,
     *,
     require_sources: bool = False,
 ) -> Scenario:
@@ -277,7 +278,7 @@ def _blame_changes(problems: list[Problem], origins: Origins, chain: list[str]) 
 # --------------------------------------------------------------------------- overrides
 
 
-def overrides_of(overrides) -> list[Override]:
+def overrides_of(overrides: Sequence[str | Override] | dict[str, Any] | None) -> list[Override]:
     """`Override`s from `PATH=VALUE` strings, `Override`s or a mapping of paths to values."""
     if not overrides:
         return []

@@ -16,17 +16,28 @@ import re
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, Discriminator
+from pydantic import BaseModel
+from pydantic_core import ErrorDetails
 
 from sim.errors import Problem
 from sim.scenario.distributions import DISTRIBUTIONS
+from sim.scenario.params import WrittenAs
 from sim.scenario.schema import Scenario
 
 #: key path -> (file, line, column) of where the value was written.
 Origins = dict[tuple, tuple[str, int | None, int | None]]
 
 #: Pydantic error kinds whose message reads well followed by ", got <the value>".
-KINDS_WITH_INPUT = ("float_", "int_", "bool_", "string_", "literal_", "dict_", "finite", "less")
+KINDS_WITH_INPUT: tuple[str, ...] = (
+    "float_",
+    "int_",
+    "bool_",
+    "string_",
+    "literal_",
+    "dict_",
+    "finite",
+    "less",
+)
 KINDS_WITH_INPUT += ("greater", "list_", "tuple_", "too_")
 
 _PARAMETER_FORMS = (
@@ -44,7 +55,9 @@ def where(loc: tuple, origins: Origins, file: str) -> dict:
     return {"file": file}
 
 
-def problems_of(errors: list[dict], data: dict, origins: Origins, file: str) -> list[Problem]:
+def problems_of(
+    errors: list[ErrorDetails], data: dict, origins: Origins, file: str
+) -> list[Problem]:
     """One located `Problem` per pydantic error (`errors()` of a Scenario's ValidationError)."""
     problems = []
     for err in errors:
@@ -171,7 +184,7 @@ def _kind_of(tp: Any) -> tuple[str, Any]:
     origin = get_origin(tp)
     if origin is Annotated:
         args = get_args(tp)
-        if any(isinstance(m, Discriminator) for m in args[1:]):
+        if any(isinstance(m, WrittenAs) for m in args[1:]):
             return ("param", None)
         return _kind_of(args[0])
     if isinstance(tp, type) and issubclass(tp, BaseModel):
@@ -189,7 +202,7 @@ def _kind_of(tp: Any) -> tuple[str, Any]:
 
 
 def _field_kind(field) -> tuple[str, Any]:
-    if any(isinstance(m, Discriminator) for m in field.metadata):
+    if any(isinstance(m, WrittenAs) for m in field.metadata):
         return ("param", None)
     return _kind_of(field.annotation)
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
-from pydantic import AfterValidator, Discriminator, Field, Tag
+from pydantic import AfterValidator, Discriminator, Field, GetCoreSchemaHandler, Tag
+from pydantic_core import CoreSchema
 
 from sim.scenario.distributions import DISTRIBUTIONS, Choice, Fixed, Real, Spec
 from sim.scenario.yamlfile import control_character
@@ -80,15 +82,31 @@ def _labels_only(v: Spec) -> Spec:
 _TAGGED = tuple(Annotated[cls, Tag(kind)] for kind, cls in DISTRIBUTIONS.items())
 _NUMBER = Annotated[Real, Tag("number")]
 
-Param = Annotated[
+
+@dataclass(frozen=True)
+class WrittenAs:
+    """Marks a parameter field: pydantic validates it, and describes it in the JSON Schema,
+    by `forms` (the ways a value may be written), while the field's declared type stays what
+    it holds after validation (a `Spec`), which is what the type checker reads."""
+
+    forms: Any
+
+    def __get_pydantic_core_schema__(self, _held: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return handler(self.forms)
+
+
+# The written forms are built at run time (`Union[...]` over `DISTRIBUTIONS`), so they are
+# values for pydantic, not types for the checker: the checker sees the declared `Spec`.
+_PARAM_FORMS: Any = Annotated[
     Union[(_NUMBER, *_TAGGED)],
     Discriminator(_kind, custom_error_type="parameter", custom_error_message=_PARAM_HELP),
     AfterValidator(_as_spec),
     AfterValidator(_numeric_only),
 ]
+Param = Annotated[Spec, WrittenAs(_PARAM_FORMS)]
 """A numeric parameter: a number or any distribution; after validation always a `Spec`."""
 
-FixedParam = Annotated[
+_FIXED_FORMS: Any = Annotated[
     Union[  # noqa: UP007
         Annotated[Real, Tag("number")],
         Annotated[Fixed, Tag("value")],
@@ -102,9 +120,10 @@ FixedParam = Annotated[
     AfterValidator(_as_spec),
     AfterValidator(_numeric_only),
 ]
+FixedParam = Annotated[Fixed, WrittenAs(_FIXED_FORMS)]
 """A numeric value that may carry provenance but may not be random."""
 
-LabelParam = Annotated[
+_LABEL_FORMS: Any = Annotated[
     Union[  # noqa: UP007
         Annotated[str, Tag("label")],
         Annotated[Fixed, Tag("value")],
@@ -118,6 +137,7 @@ LabelParam = Annotated[
     AfterValidator(_as_label_spec),
     AfterValidator(_labels_only),
 ]
+LabelParam = Annotated[Fixed | Choice, WrittenAs(_LABEL_FORMS)]
 """A named setting (such as the US demand) that may be uncertain: a name or a choice."""
 
 
@@ -135,7 +155,7 @@ def bounded(
     *,
     plausible: tuple[float, float] = (-math.inf, math.inf),
     unit: str = "",
-):
+) -> AfterValidator:
     """An after-validator: the parameter's whole support must lie in [low, high] (what
     it means), and every value a draw can take in `plausible` (what makes sense)."""
 
@@ -243,10 +263,11 @@ def _as_any_spec(v: Any) -> Spec:
     return _as_spec(v)
 
 
-AnyParam = Annotated[
+_ANY_FORMS: Any = Annotated[
     Union[(_NUMBER, Annotated[str, Tag("label")], *_TAGGED)],
     Discriminator(_any_kind, custom_error_type="parameter", custom_error_message=_PARAM_HELP),
     AfterValidator(_as_any_spec),
 ]
+AnyParam = Annotated[Spec, WrittenAs(_ANY_FORMS)]
 """A value a calendar entry sets: a number, a name or a distribution (checked against
 its target by the loader)."""

@@ -96,7 +96,9 @@ class Arsenal(Section):
         description="Weapons-equivalent produced per year, all sites, at `estimate_date`."
     )
     growth: Growth = Field(
-        0.0, description="Yearly growth of production capacity (0.05 = 5%/yr), stepped yearly."
+        0.0,
+        validate_default=True,
+        description="Yearly growth of production capacity (0.05 = 5%/yr), stepped yearly.",
     )
     assembly_lag: Annotated[Param, bounded(0.05, 50.0, "an assembly lag in years")] = Field(
         description="Years: warheads are assembled at (material - warheads) / lag a year, so "
@@ -104,6 +106,7 @@ class Arsenal(Section):
     )
     sanctions_drag: Probability = Field(
         0.0,
+        validate_default=True,
         description="Share of production lost at full sanctions pressure "
         "(applied at each yearly capacity step).",
     )
@@ -118,7 +121,7 @@ class Arsenal(Section):
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Arsenal:
-        total = sum(f.share.value for f in self.facilities.values())
+        total = sum(float(f.share.value) for f in self.facilities.values())
         if not math.isclose(total, 1.0, abs_tol=1e-6):
             shares = ", ".join(f"{k} {f.share.value:g}" for k, f in self.facilities.items())
             raise ValueError(f"facilities: shares must sum to 1, they sum to {total:g} ({shares})")
@@ -153,19 +156,24 @@ class DealOdds(Section):
     """
 
     trust: Annotated[Param, bounded(0.0, 20.0, "a log-odds coefficient")] = Field(
-        0.0, description="Log-odds per unit of trust (0 to 1)."
+        0.0, validate_default=True, description="Log-odds per unit of trust (0 to 1)."
     )
     relief: Annotated[Param, bounded(0.0, 20.0, "a log-odds coefficient")] = Field(
         0.0,
+        validate_default=True,
         description="Log-odds per unit of sanctions pressure the deal would lift: the "
         "smaller of `deal.relief` and the pressure now (relief is worth more when "
         "sanctions bite).",
     )
     arsenal: Annotated[Param, bounded(-20.0, 20.0, "a log-odds coefficient")] = Field(
-        0.0, description="Log-odds per doubling of assembled warheads above `reference_warheads`."
+        0.0,
+        validate_default=True,
+        description="Log-odds per doubling of assembled warheads above `reference_warheads`.",
     )
     reference_warheads: Annotated[FixedParam, bounded(1.0, 100_000.0, "a warhead count")] = Field(
-        50.0, description="Assembled warheads at which `p_deal` is the base probability."
+        50.0,
+        validate_default=True,
+        description="Assembled warheads at which `p_deal` is the base probability.",
     )
 
 
@@ -215,20 +223,26 @@ class Talks(Section):
 class Cheating(Section):
     """Covert production while a freeze holds."""
 
-    probability: Probability = Field(0.0, description="Probability of cheating, drawn per deal.")
+    probability: Probability = Field(
+        0.0, validate_default=True, description="Probability of cheating, drawn per deal."
+    )
     fraction: Probability = Field(
-        0.0, description="Share of their output that bound but uninspected facilities keep."
+        0.0,
+        validate_default=True,
+        description="Share of their output that bound but uninspected facilities keep.",
     )
     detection_rate: Hazard = Field(
-        0.0, description="Yearly hazard that inspectors detect cheating once present."
+        0.0,
+        validate_default=True,
+        description="Yearly hazard that inspectors detect cheating once present.",
     )
 
 
 class Shock(Section):
     """A temporary rise of the freeze's breakdown hazard."""
 
-    factor: Multiplier = Field(1.0, description="Hazard multiplier.")
-    months: Months = Field(0.0, description="How long it lasts.")
+    factor: Multiplier = Field(1.0, validate_default=True, description="Hazard multiplier.")
+    months: Months = Field(0.0, validate_default=True, description="How long it lasts.")
 
 
 class Shocks(Section):
@@ -252,7 +266,9 @@ class Deal(Section):
     )
     shutdown_months: Months = Field(description="Months from the deal until covered sites stop.")
     inspectors_months: Months = Field(description="Months from the deal until inspectors arrive.")
-    relief: Probability = Field(0.0, description="Sanctions pressure removed when it is signed.")
+    relief: Probability = Field(
+        0.0, validate_default=True, description="Sanctions pressure removed when it is signed."
+    )
     breakdown_rate: Hazard = Field(description="Yearly hazard that a freeze in force collapses.")
     restart_months: Months = Field(description="Months for frozen facilities to restart.")
     cheating: Cheating = Cheating()
@@ -293,7 +309,9 @@ class Sanctions(Section):
     per_resolution: Probability = Field(description="Pressure added by a new resolution.")
     decay_per_year: Hazard = Field(description="Exponential erosion rate of pressure per year.")
     evasion: Multiplier = Field(
-        0.0, description="Evasion help: erosion runs at decay x (1 + evasion)."
+        0.0,
+        validate_default=True,
+        description="Evasion help: erosion runs at decay x (1 + evasion).",
     )
 
 
@@ -307,6 +325,7 @@ class Council(Section):
     )
     veto_coordination: Probability = Field(
         0.0,
+        validate_default=True,
         description="Probability that the members with a veto decide a draft together "
         "(one shared draw, so the most reluctant one's probability is the draft's); "
         "otherwise each decides on its own.",
@@ -331,7 +350,9 @@ class CalendarEntry(Section):
     at: Any = Field(None, description="Date: 2026-04 or 2026-04-15.")
     when: Trigger | None = None
     label: str | None = Field(None, description="What happened, for traces and reports.")
-    probability: Probability = Field(1.0, description="Chance that the event happens at all.")
+    probability: Probability = Field(
+        1.0, validate_default=True, description="Chance that the event happens at all."
+    )
     set: dict[str, AnyParam] = Field(
         default_factory=dict,
         description="Parameters to change, by dotted path (e.g. talks.us_demand); "

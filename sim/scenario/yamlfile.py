@@ -32,10 +32,23 @@ from yaml.resolver import Resolver
 
 from sim.errors import CONTROL, Problem, ScenarioError
 
+
+class _PyEvents(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's own parser, for a PyYAML built without libyaml."""
+
+    def __init__(self, text: str) -> None:  # pragma: no cover - PyYAML built without libyaml
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+#: Where the loader's events come from. Which parser is there is known only at run time,
+#: so for the checker this base class is Any.
+_Events: Any
 try:  # libyaml's parser gives the same events several times faster than PyYAML's
-    from yaml._yaml import CParser as _FastParser
+    from yaml._yaml import CParser as _Events
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _FastParser = None
+    _Events = _PyEvents
 
 #: key path (tuple of str keys and int list indices) -> (line, column), 1-based.
 Marks = dict[tuple, tuple[int, int]]
@@ -58,14 +71,9 @@ _KEY_CONTROL = re.compile("[\t\n]")
 _UNPRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
-_EVENTS = (
-    (_FastParser,)
-    if _FastParser
-    else (yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser)
-)
 
 
-class _Loader(Composer, *_EVENTS, SafeConstructor, Resolver):
+class _Loader(Composer, _Events, SafeConstructor, Resolver):
     """A safe loader of its own: PyYAML's composer (counting as it composes) over
     libyaml's events where available; no timestamps, YAML 1.2 exponents.
 
@@ -74,12 +82,7 @@ class _Loader(Composer, *_EVENTS, SafeConstructor, Resolver):
     """
 
     def __init__(self, text: str, file: str) -> None:
-        if _FastParser:
-            _FastParser.__init__(self, text)
-        else:  # pragma: no cover
-            yaml.reader.Reader.__init__(self, text)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
+        _Events.__init__(self, text)
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
@@ -88,7 +91,7 @@ class _Loader(Composer, *_EVENTS, SafeConstructor, Resolver):
         #: id(node) -> (values under it, aliases expanded; its depth), for finished nodes.
         self.measure: dict[int, tuple[int, int]] = {}
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             node = super().compose_node(parent, index)
@@ -106,6 +109,8 @@ class _Loader(Composer, *_EVENTS, SafeConstructor, Resolver):
             node = super().compose_node(parent, index)
         finally:
             self.depth -= 1
+        # PyYAML composes a node of every event it is called on (its stub says `| None`).
+        assert node is not None
         if isinstance(node, yaml.ScalarNode):
             self.measure[id(node)] = (1, 0)
             return node
@@ -126,6 +131,7 @@ class _Loader(Composer, *_EVENTS, SafeConstructor, Resolver):
 
     def _refuse(self, event: yaml.Event, message: str, hint: str | None) -> ScenarioError:
         mark = event.start_mark
+        assert mark is not None  # the parser marks every event it emits
         return ScenarioError.single(
             message, file=self.file, line=mark.line + 1, column=mark.column + 1, hint=hint
         )
@@ -286,9 +292,10 @@ def _refused_at(
     text: str | bytes, position: int, file: str, message: str, hint: str
 ) -> ScenarioError:
     """A problem at a position of text (or of bytes, columns counted in bytes)."""
-    newline = "\n" if isinstance(text, str) else b"\n"
     before = text[:position]
-    line, column = before.count(newline) + 1, position - (before.rfind(newline) + 1) + 1
+    if isinstance(before, bytes):  # one character a byte, so columns stay counted in bytes
+        before = before.decode("latin-1")
+    line, column = before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
     return ScenarioError.single(message, file=file, line=line, column=column, hint=hint)
 
 

@@ -105,7 +105,10 @@ def make_design(
 
 def grid(factors: tuple[Factor, ...]) -> Design:
     """Every combination of the factors' levels."""
-    counts = [f.levels for f in factors]
+    counts: list[int] = []
+    for f in factors:
+        assert f.levels is not None, "a grid takes only finite levels (see sweep.plan)"
+        counts.append(f.levels)
     rows = list(itertools.product(*(range(n) for n in counts)))
     coords = np.asarray(rows, dtype=float).reshape(len(rows), len(factors))
     return Design("grid", factors, coords)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.loader import YAML_SUFFIXES
@@ -97,7 +98,7 @@ def read_sweep_file(path: Path) -> SweepSpec:
             (key, parse_value(raw, key, _at(marks, ("zip", i, key), file)))
             for key, raw in group.items()
         )
-        counts = {p: len(v.levels) for p, v in params if v.finite}
+        counts = {p: len(v.levels) for p, v in params if v.levels is not None}
         if len(set(counts.values())) > 1:
             sizes = ", ".join(f"{p} has {n}" for p, n in counts.items())
             raise ScenarioError(
@@ -137,7 +138,7 @@ def _at(marks: Marks, key: tuple, file: str) -> Where:
     return Where(file, line, column)
 
 
-def _file_problem(err: dict, marks: Marks, file: str) -> Problem:
+def _file_problem(err: ErrorDetails, marks: Marks, file: str) -> Problem:
     loc = tuple(err["loc"])
     where = _at(marks, loc, file) if loc in marks else _at(marks, loc[:-1], file)
     if where.line is None:  # nothing more precise: the top of the file

@@ -202,7 +202,7 @@ def rank(design: Design, y: list[float | None], outcome: str, seed: int) -> Rank
     if not usable:
         ranking.note = "no numeric factor to regress on"
         return ranking
-    x = np.column_stack([columns[j] for j in usable])[ok]
+    x = np.column_stack([c for c in columns if c is not None])[ok]
     coef, ci, r2 = standardized_regression(x, values[ok], seed)
     ranking.method = "src"
     ranking.src = [None] * len(labels)

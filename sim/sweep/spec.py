@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario.distributions import check_number
+from sim.scenario.distributions import Spec, check_number
 from sim.scenario.loader import Override, parse_override
 from sim.scenario.params import AnyParam
 from sim.scenario.yamlfile import parse_yaml
@@ -120,7 +120,11 @@ class Factor:
     def values_at(self, coord: float, grid: bool) -> dict[str, Any]:
         """Each parameter's value at a grid level index or a sampled coordinate u."""
         if grid:
-            return {p: v.levels[int(coord)] for p, v in self.params}
+            out = {}
+            for p, v in self.params:
+                assert v.levels is not None, "a grid takes only finite levels (see sweep.plan)"
+                out[p] = v.levels[int(coord)]
+            return out
         return {p: v.at(coord) for p, v in self.params}
 
 
@@ -260,7 +264,7 @@ def _distribution(data: dict, path: str, where: Where, text: str) -> Values:
     from pydantic import TypeAdapter
 
     try:
-        spec = TypeAdapter(AnyParam).validate_python(data)
+        spec: Spec = TypeAdapter(AnyParam).validate_python(data)
     except ValidationError as exc:
         message = exc.errors()[0]["msg"].removeprefix("Value error, ")
         raise ScenarioError([where.problem(f"{text}: {message}", path, SPEC_HELP)]) from None

@@ -98,6 +98,7 @@ class Condition:
         if self.op is None:
             met = np.nan_to_num(values) != 0
         else:
+            assert self.value is not None, "an operator is parsed with its value"
             with np.errstate(invalid="ignore"):
                 met = OPS[self.op](values, self.value) & ~np.isnan(values)
         return ~met if self.negated else met

@@ -187,6 +187,7 @@ def peel(
             x = v[inside]
             if inputs.categorical(j):
                 kept = limits.kept[j]
+                assert kept is not None, "a box keeps a mask of every categorical input"
                 cands = []
                 if kept.sum() > 1:
                     for level in np.flatnonzero(kept):
@@ -211,7 +212,7 @@ def peel(
                 )
                 if best_key is None or key > best_key:
                     best, best_key = (j, keep, new), key
-        if best is None or best_key[0] <= 0:
+        if best is None or best_key is None or best_key[0] <= 0:
             break
         j, keep, new = best
         if np.count_nonzero(keep) / scorer.total < min_mass:
@@ -266,9 +267,10 @@ def paste(
 
 def _pastes(outside: np.ndarray, limits: Limits, init: Limits, j: int, add: int):
     """Boxes widened on input j: `add` more histories at either end, or one value back."""
-    if limits.kept[j] is not None:
-        for level in np.flatnonzero(init.kept[j] & ~limits.kept[j]):
-            mask = limits.kept[j].copy()
+    kept = limits.kept[j]
+    if kept is not None:
+        for level in np.flatnonzero(init.kept[j] & ~kept):
+            mask = kept.copy()
             mask[level] = True
             yield limits.levels(j, mask)
         return
@@ -321,10 +323,12 @@ def describe(
     for j in limits.restricted(init):
         qp = quasi_p(inputs, y, rows, limits, init, j)
         name = inputs.names[j]
-        if inputs.categorical(j):
-            lv = inputs.levels[j]
-            present = tuple(v for v, a in zip(lv, init.kept[j], strict=True) if a)
-            values = tuple(v for v, a in zip(lv, limits.kept[j], strict=True) if a)
+        lv = inputs.levels[j]
+        if lv is not None:  # categorical
+            init_kept, kept = init.kept[j], limits.kept[j]
+            assert init_kept is not None and kept is not None, "categorical in every box"
+            present = tuple(v for v, a in zip(lv, init_kept, strict=True) if a)
+            values = tuple(v for v, a in zip(lv, kept, strict=True) if a)
             out.append(Limit(name, qp, None, None, None, None, values, present))
         else:
             lo, hi = float(limits.low[j]), float(limits.high[j])

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 class PrimError(ValueError):
@@ -28,10 +29,12 @@ class Inputs:
 
     @classmethod
     def from_columns(
-        cls, columns: Mapping[str, Sequence], categorical: Sequence[str] = ()
+        cls, columns: Mapping[str, ArrayLike], categorical: Sequence[str] = ()
     ) -> Inputs:
         """Columns by name; a column is categorical if named in `categorical` or not numbers."""
-        names, values, levels = [], [], []
+        names: list[str] = []
+        values: list[np.ndarray] = []
+        levels: list[tuple | None] = []
         for name, column in columns.items():
             a = np.asarray(column)
             numeric = name not in categorical and (
@@ -117,10 +120,11 @@ class Limits:
             if j == skip:
                 continue
             x = v[rows]
-            if self.kept[j] is None:
+            kept = self.kept[j]
+            if kept is None:
                 inside &= (x >= self.low[j]) & (x <= self.high[j])
             else:
-                inside &= self.kept[j][x]
+                inside &= kept[x]
         return inside
 
     def restricted(self, init: Limits) -> list[int]:
@@ -138,4 +142,6 @@ class Limits:
         """The same box without its restriction on input j."""
         if self.kept[j] is None:
             return self.numeric(j, init.low[j], init.high[j])
-        return self.levels(j, init.kept[j])
+        kept = init.kept[j]
+        assert kept is not None, "an input is categorical in every box over the same inputs"
+        return self.levels(j, kept)
