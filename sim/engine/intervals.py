@@ -21,7 +21,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from sim.scenario.distributions import beta_ppf
+from sim.scenario.special import beta_ppf
 
 #: Confidence of every interval `sim` reports.
 LEVEL = 0.95

@@ -32,11 +32,12 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing
+from contextlib import closing, suppress
 from typing import Any
 
 START_METHOD = "forkserver" if sys.platform == "linux" else "spawn"
@@ -238,7 +239,7 @@ class Pool:
         if broken is self._executor:
             self._executor = None
             self.restarts += 1
-        broken.shutdown(wait=True, cancel_futures=True)
+        _stop(broken)
 
     def close(self, stop: bool = False) -> None:
         """Shut the workers down: after their tasks, or (`stop`) at once."""
@@ -246,10 +247,43 @@ class Pool:
         if executor is None:
             return
         if stop:
-            terminate = getattr(executor, "terminate_workers", None)  # Python 3.14+
-            if terminate is not None:
-                terminate()
-            else:  # workers ignore SIGINT and may be mid-task: SIGTERM them
-                for process in list((executor._processes or {}).values()):
-                    process.terminate()
-        executor.shutdown(wait=True, cancel_futures=stop)
+            _stop(executor)
+        else:
+            executor.shutdown(wait=True)
+
+
+#: How long stopping an executor may take before its manager thread is left behind.
+STOP_SECONDS = 30.0
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """Stop an executor's workers now and wait for its manager thread, never forever.
+
+    `ProcessPoolExecutor.shutdown(wait=True)` can wait forever after workers die
+    (CPython 3.11-3.13): a worker killed while writing a result leaves half a
+    message that the manager thread reads for ever, and a worker started on
+    demand while the executor was breaking is never terminated, so the manager
+    thread joins it for ever. Here every worker the executor has, or starts, is
+    killed; our end of the result pipe is closed so that a half-written result
+    reads as the end of the pipe; and the manager thread is then joined, checking
+    again for new workers until it is gone (at most `STOP_SECONDS`).
+    """
+    thread = getattr(executor, "_executor_manager_thread", None)
+    processes = getattr(executor, "_processes", None) or {}
+    results = getattr(executor, "_result_queue", None)
+    executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_SECONDS
+    closed = False
+    while True:
+        for process in list(processes.values()):
+            if process.is_alive():
+                process.kill()  # workers ignore SIGINT and may be mid-task
+        if thread is None or not thread.is_alive():
+            return
+        thread.join(0.2)
+        if not thread.is_alive() or time.monotonic() > deadline:
+            return
+        if not closed and results is not None:  # every worker is dead: nobody else writes
+            with suppress(OSError):
+                results._writer.close()
+            closed = True

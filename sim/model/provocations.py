@@ -20,7 +20,7 @@ from __future__ import annotations
 from sim.model.clock import Mechanism
 from sim.plan.streams import poisson
 from sim.scenario.dates import label
-from sim.scenario.schema import POSTURES
+from sim.scenario.sections import POSTURES
 
 _DRAFTING_ICBM, _TEST = 0, 1
 

@@ -8,17 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.distributions import (
-    Beta,
-    Choice,
-    Fixed,
-    LogNormal,
-    Normal,
-    Triangular,
-    Uniform,
-    beta_cdf,
-)
+from sim.scenario.distributions import Beta, Choice, Fixed, LogNormal, Normal, Triangular, Uniform
 from sim.scenario.params import Hazard, Months, Param, Probability, Rate
+from sim.scenario.special import beta_cdf
 
 SPECS = [
     Uniform(uniform=(15, 20)),
