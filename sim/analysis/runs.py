@@ -1,8 +1,10 @@
-"""The runs a comparison is made of: scenario files run now, or result folders read back.
+"""The runs a comparison is made of: scenarios run now, or runs made before.
 
 Every input becomes a `Run`: its summary and its outcomes, one row per
-replication. A result folder is read, never rerun. Before anything runs, the
-inputs are checked to cover the same calendar months (start, horizon, grid).
+replication. A scenario (a file or a `Scenario` object) is run; a result
+folder is read and a `Results` object taken as it is, never rerun. Before
+anything runs, the inputs are checked to cover the same calendar months
+(start, horizon, grid).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.results import Results, StreamedResults
 from sim.engine.runner import run as run_scenario
 from sim.engine.saved import read_arrays, read_outcomes
 from sim.errors import Problem, ScenarioError
 from sim.plan.outcomes import FIRSTS, SCALARS
 from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 
 RESULT_FILES = ("summary.json", "replications.csv", "trajectories.npz")
 QUANTITIES = ("warheads", "material")
@@ -45,12 +49,13 @@ class Run:
         return int(self.summary["provenance"]["replications"])
 
 
-def from_results(results, source: str) -> Run:
-    """A Run from a `Results` just computed."""
+def from_results(results, source: str, kind: str = "scenario") -> Run:
+    """A Run from a `Results`: just computed for a comparison (`kind` "scenario"), or given
+    already run ("results")."""
     return Run(
         label=results.scenario.name,
         source=source,
-        kind="scenario",
+        kind=kind,
         summary=results.summary(),
         scalars=dict(results.scalars),
         firsts=dict(results.firsts),
@@ -175,44 +180,79 @@ def check_compatible(grids: list[tuple[str, dict]]) -> None:
         raise ScenarioError(problems)
 
 
+Source = str | Path | Scenario | Results
+
+
+def describe(source: Source | StreamedResults) -> str:
+    """What a source is called in messages and in comparison.json's `source`."""
+    if isinstance(source, Scenario):
+        return source.path or f"<scenario {source.name}>"
+    if isinstance(source, Results | StreamedResults):
+        return f"<Results of {source.scenario.name}>"
+    return str(source)
+
+
+def _load(source: Source | StreamedResults) -> Scenario | Run:
+    """A scenario to run, or a Run made before (a result folder, a `Results`)."""
+    if isinstance(source, Scenario):
+        return source
+    if isinstance(source, StreamedResults) or (
+        isinstance(source, Results) and not set(QUANTITIES) <= set(source.trajectories)
+    ):
+        how = "stream=True" if isinstance(source, StreamedResults) else "trajectories=False"
+        raise ScenarioError.single(
+            f"a run made with {how} keeps no monthly paths, so it cannot be compared year by year",
+            file=describe(source),
+            hint=f"give its scenario instead, or run it again without {how}",
+        )
+    if isinstance(source, Results):
+        return from_results(source, describe(source), "results")
+    if not isinstance(source, str | Path):
+        raise TypeError(
+            "compare a scenario file or result folder (str or Path), a Scenario or a "
+            f"Results, not {type(source).__name__}"
+        )
+    path = Path(source)
+    if path.is_dir():
+        return read_folder(path)
+    if path.is_file():
+        return load_scenario(path)
+    raise ScenarioError.single("no such scenario file or result folder", file=str(source))
+
+
 def gather(
-    sources: Sequence[str | Path],
+    sources: Sequence[Source],
     reps: int | None = None,
     seed: int | None = None,
     workers: int | None = None,
     progress=None,
 ) -> list[Run]:
-    """Read result folders and run scenario files, checking first that all can be compared.
+    """Read result folders and run scenarios, checking first that all can be compared.
 
-    Scenario files all run with one seed and number of replications, so they pair
-    with each other: those given, else a result folder's (so they pair with it too),
-    else the first scenario file's `run:` defaults. `progress(label, done, total)`.
+    A source is a scenario file or a result folder (str or Path), a `Scenario`
+    (run now, like a file) or a `Results` (taken as it is, like a folder).
+    Scenarios all run with one seed and number of replications, so they pair
+    with each other: those given, else the first folder's or Results' (so they
+    pair with it too), else the first scenario's `run:` defaults.
+    `progress(label, done, total)`.
     """
-    loaded: list = []
+    loaded: list[Scenario | Run] = []
     problems: list[Problem] = []
     for source in sources:
-        path = Path(source)
         try:
-            if path.is_dir():
-                loaded.append(read_folder(path))
-            elif path.is_file():
-                loaded.append(load_scenario(path))
-            else:
-                raise ScenarioError.single(
-                    "no such scenario file or result folder", file=str(source)
-                )
+            loaded.append(_load(source))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
     check_compatible(
         [
-            (str(s), grid_of(run=x) if isinstance(x, Run) else grid_of(scenario=x))
+            (describe(s), grid_of(run=x) if isinstance(x, Run) else grid_of(scenario=x))
             for s, x in zip(sources, loaded, strict=True)
         ]
     )
     folders = [x for x in loaded if isinstance(x, Run)]
-    files = [x for x in loaded if not isinstance(x, Run)]
+    files = [x for x in loaded if isinstance(x, Scenario)]
     if folders:
         seed = folders[0].seed if seed is None else seed
         reps = folders[0].replications if reps is None else reps
@@ -226,5 +266,5 @@ def gather(
             continue
         report = (lambda d, t, name=item.name: progress(name, d, t)) if progress else None
         results = run_scenario(item, reps=reps, seed=seed, workers=workers, progress=report)
-        runs.append(from_results(results, str(source)))
+        runs.append(from_results(results, describe(source)))
     return runs

@@ -31,12 +31,12 @@ class Saving:
         return write_run(self, Path(out), run_id, charts)
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False, kw_only=True, repr=False)  # the engine's short repr, not a dump
 class Results(Saving, engine.Results):
     """Every outcome of a run as arrays (see `sim.engine.results.Results`), and `save()`."""
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False, kw_only=True, repr=False)
 class StreamedResults(Saving, engine.StreamedResults):
     """A streamed run's statistics and spooled table, and `save()`."""
 

@@ -11,6 +11,10 @@ is the report layer's business (`sim.report.writers.write_run`; from Python,
 `StreamedResults` (from `sim.run(..., stream=True)`) holds the same
 summary computed on the fly and the per-replication table already spooled to
 disk, so memory does not grow with the number of replications.
+
+Both show themselves in a few lines (`repr`, and a small table in Jupyter):
+the scenario, replications, seed and headline figures, never an array.
+`Results.to_xarray()` gives the arrays labelled (the `xarray` extra).
 """
 
 from __future__ import annotations
@@ -19,13 +23,22 @@ import platform
 import shutil
 from dataclasses import dataclass, field
 from functools import cached_property
+from html import escape
 from pathlib import Path
 
 import numpy as np
 
 from sim.engine.summary import summarize
+from sim.plan.outcomes import DESCRIPTIONS
 from sim.scenario.schema import Scenario
 from sim.version import __version__
+
+#: The figures a run shows of itself (repr, Jupyter): percentiles of these metrics...
+SHOWN_METRICS = ("final_warheads", "final_material")
+#: ... and the probabilities of these events, with their standard errors.
+SHOWN_EVENTS = ("deal_reached", "freeze_in_force_at_end", "freeze_collapsed")
+#: Units of the arrays `to_xarray` labels (CF-style `units` attributes).
+UNITS = {"warheads": "warheads", "material": "weapons-equivalent", "months_to_": "months"}
 
 
 def table_columns(
@@ -43,7 +56,7 @@ def table_columns(
     return cols
 
 
-@dataclass(eq=False, kw_only=True)
+@dataclass(eq=False, kw_only=True, repr=False)  # repr: a few lines, never the arrays
 class _Run:
     """What every run has: its scenario, seed and provenance."""
 
@@ -110,8 +123,50 @@ class _Run:
             "resolved": s.resolved,
         }
 
+    # ----------------------------------------------------------------- how a run shows itself
 
-@dataclass(eq=False, kw_only=True)
+    def _shown(self) -> list[tuple[str, str]]:
+        """The headline figures as (name, text): percentiles of metrics, probabilities ± s.e."""
+        figures = self._figures
+        rows = []
+        for name in SHOWN_METRICS:
+            m = figures["metrics"][name]
+            if m.get("n"):
+                rows.append(
+                    (name, f"median {_short(m['p50'])}, 90% of replications "
+                           f"{_short(m['p5'])} to {_short(m['p95'])}")
+                )  # fmt: skip
+        for name in SHOWN_EVENTS:
+            p = figures["probabilities"][name]
+            se = f" ± {p['mcse']:.1%}" if p.get("mcse") is not None else ""
+            rows.append((f"P({name})", f"{p['p']:.1%}{se}"))
+        return rows
+
+    def _heading(self) -> str:
+        s = self.scenario
+        end = s.start_month.plus(s.horizon_months)
+        return (
+            f"{self.replications:,} replications of {s.name!r}, seed {self.seed}, "
+            f"{s.start_month} to {end}"
+        )
+
+    def __repr__(self) -> str:
+        lines = [f"<{type(self).__name__}: {self._heading()}"]
+        lines += [f"  {name}: {text}" for name, text in self._shown()]
+        return "\n".join(lines) + ">"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td><code>{escape(name)}</code></td><td>{escape(text)}</td></tr>"
+            for name, text in self._shown()
+        )
+        return (
+            f"<p><b>{type(self).__name__}</b>: {escape(self._heading())}</p>"
+            f"<table><tbody>{rows}</tbody></table>"
+        )
+
+
+@dataclass(eq=False, kw_only=True, repr=False)
 class Results(_Run):
     scalars: dict[str, np.ndarray]
     firsts: dict[str, np.ndarray]
@@ -137,8 +192,62 @@ class Results(_Run):
 
         return pd.DataFrame(self.table()).set_index("replication")
 
+    def to_xarray(self):
+        """Every outcome as a labelled `xarray.Dataset` (the `xarray` extra must be installed).
 
-@dataclass(eq=False, kw_only=True)
+        Variables: `warheads` and `material` (replication x month; absent for a
+        run made with `trajectories=False`) and `freeze_in_force` (0/1, replication
+        x month); every scalar outcome, `months_to_<event>` (NaN: never happened)
+        and `freeze_in_force_at_end` (replication). Coordinates: `replication`,
+        `month` (0 is the start), `date` (the first day of each month, on
+        `month`), and each sampled parameter by its dotted path, on
+        `replication`. Attributes: seed, replications, scenario name, title, path
+        and hash, start, horizon and engine version. `ds.to_netcdf(path)` writes
+        it (h5netcdf or netCDF4, both in the extra).
+        """
+        try:
+            import xarray as xr
+        except ImportError:
+            raise ImportError("Results.to_xarray needs xarray: pip install 'sim[xarray]'") from None
+        per_month = ("replication", "month")
+        data: dict[str, tuple] = {
+            q: (per_month, a, _attrs(q)) for q, a in self.trajectories.items()
+        }
+        data["freeze_in_force"] = (
+            per_month,
+            self.freeze.astype(np.int8),
+            _attrs("freeze_in_force"),
+        )
+        table = self.table()
+        for name in table:
+            if name != "replication" and name not in self.sampled:
+                data[name] = ("replication", table[name], _attrs(name))
+        dates = np.array(self.dates, dtype="datetime64[M]").astype("datetime64[ns]")
+        coords = {
+            "replication": np.arange(self.replications),
+            "month": self.months,
+            "date": ("month", dates),
+            **{path: ("replication", v) for path, v in self.sampled.items()},
+        }
+        s = self.scenario
+        attrs = {
+            "title": f"sim run of scenario {s.name}",
+            "scenario": s.name,
+            "scenario_title": s.title,
+            "scenario_path": s.path,
+            "scenario_hash": s.content_hash(),
+            "start": str(s.start_month),
+            "horizon_months": s.horizon_months,
+            "seed": self.seed if self.seed < 2**63 else str(self.seed),  # netCDF: int64
+            "replications": self.replications,
+            "engine_version": __version__,
+            "started": self.started or None,
+        }
+        kept = {k: v for k, v in attrs.items() if v is not None}  # netCDF has no null
+        return xr.Dataset(data, coords=coords, attrs=kept)
+
+
+@dataclass(eq=False, kw_only=True, repr=False)
 class StreamedResults(_Run):
     figures: dict
     n: int
@@ -158,5 +267,25 @@ class StreamedResults(_Run):
 
         return pd.read_csv(self.spool / "replications.csv", index_col="replication")
 
+    def to_xarray(self):
+        """Not for a streamed run: it keeps no per-replication arrays. Raises TypeError."""
+        raise TypeError(
+            "a streamed run (stream=True) keeps no per-replication arrays, so it has no "
+            "labelled form: its statistics are in summary() and its table in to_pandas(); "
+            "run without stream=True for to_xarray()"
+        )
+
     def __del__(self):
         shutil.rmtree(self.spool, ignore_errors=True)
+
+
+def _attrs(name: str) -> dict[str, str]:
+    """What a variable of `to_xarray` means, and its units where it has some."""
+    attrs = {"long_name": DESCRIPTIONS.get(name, name)}
+    unit = UNITS.get(name) or (UNITS["months_to_"] if name.startswith("months_to_") else None)
+    return {**attrs, "units": unit} if unit else attrs
+
+
+def _short(x: float) -> str:
+    """A percentile for reading at a glance: whole above 100, else three significant digits."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"

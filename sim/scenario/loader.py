@@ -104,6 +104,26 @@ def scenario_from_dict(
     return _validate(data, {}, label)
 
 
+def apply_overrides(
+    scenario: Scenario, overrides: Sequence[str | Override] | dict[str, Any] | None
+) -> Scenario:
+    """A loaded scenario with `overrides` applied and validated again, as `load_scenario`
+    would have given it: for a `Scenario` object where a command takes `--set`.
+
+    Problems name the override (`--set PATH=VALUE`), or the scenario's file for the rest.
+    """
+    changes = overrides_of(overrides)
+    if not changes:
+        return scenario
+    data = copy.deepcopy(scenario.resolved) or scenario.model_dump(mode="json", exclude_unset=True)
+    origins: Origins = {}
+    for change in changes:
+        _apply(data, origins, change)
+    changed = _validate(data, origins, scenario.path or f"<scenario {scenario.name}>")
+    changed._path = scenario.path
+    return changed
+
+
 def name_of(path: Path) -> str:
     """A safe folder name from a file's stem: `../x y.yaml` -> `x_y`, `.yaml` -> `_yaml`."""
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem)[:100]

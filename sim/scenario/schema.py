@@ -118,6 +118,35 @@ class Scenario(Section):
     def horizon_months(self) -> int:
         return 12 * self.horizon_years
 
+    def _glance(self) -> list[tuple[str, str]]:
+        """What the scenario is at a glance: title, months, uncertain inputs, run defaults."""
+        uncertain = [path for path, spec in parameters(self).items() if spec.random]
+        end = self.start_month.plus(self.horizon_months)
+        rows = [
+            ("months", f"{self.start_month} to {end} ({self.horizon_years} years)"),
+            ("uncertain parameters", f"{len(uncertain)} drawn per replication"),
+            ("run", f"{self.run.replications:,} replications, seed {self.run.seed}"),
+        ]
+        if self.title:
+            rows.insert(0, ("title", self.title))
+        if self.path:
+            rows.append(("file", self.path))
+        return rows
+
+    def __repr__(self) -> str:
+        lines = [f"<Scenario {self.name!r}"] + [f"  {k}: {v}" for k, v in self._glance()]
+        return "\n".join(lines) + ">"
+
+    __str__ = __repr__  # pydantic's would print every field
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(
+            f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in self._glance()
+        )
+        return f"<p><b>Scenario</b> {escape(self.name)}</p><table><tbody>{rows}</tbody></table>"
+
     @property
     def lead_months(self) -> int:
         """Months from the arsenal's estimate date to the start (0 without one)."""

@@ -25,6 +25,7 @@ one). Every problem names the file, line and key, like a scenario's.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +36,7 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario.loader import YAML_SUFFIXES
 from sim.scenario.messages import short
 from sim.scenario.params import Name
+from sim.scenario.schema import Scenario
 from sim.scenario.yamlfile import Marks, read_yaml
 from sim.sweep.spec import DESIGNS, Factor, SweepSpec, Where, parse_params, parse_sets, parse_value
 
@@ -166,26 +168,39 @@ def _file_problem(err: ErrorDetails, marks: Marks, file: str) -> Problem:
 
 
 def build_spec(
-    file: Path,
-    params: list[str] | None = None,
+    file: str | Path | Scenario,
+    params: list[str] | Mapping[str, Any] | None = None,
     *,
     design: str | None = None,
     samples: int | None = None,
     reps: int | None = None,
     seed: int | None = None,
     name: str | None = None,
-    sets: list[str] | None = None,
+    sets: list[str] | Mapping[str, Any] | None = None,
     metrics: list[str] | None = None,
 ) -> SweepSpec:
-    """A sweep from a scenario or sweep file plus command-line options (which win)."""
-    file = Path(file)
-    base = read_sweep_file(file) if is_sweep_file(file) else SweepSpec(file, factors=())
+    """A sweep from a scenario or sweep file plus command-line options (which win).
+
+    From Python, `file` may be a `Scenario` object, `params` a mapping of dotted
+    paths to what a sweep file's `product:` takes (a SPEC string, a list of
+    values, a distribution), and `sets` a mapping of paths to values.
+    """
+    if isinstance(file, Scenario):
+        base = SweepSpec(file, factors=())
+    else:
+        file = Path(file)
+        base = read_sweep_file(file) if is_sweep_file(file) else SweepSpec(file, factors=())
     if name is not None:
         _check_name(name)
-    set_values, set_at = parse_sets(sets)
+    set_values, set_at = parse_sets(sets) if not isinstance(sets, Mapping) else (dict(sets), {})
     factors = list(base.factors)
     from_file = {p: k for k, f in enumerate(base.factors) for p in f.paths}
-    for factor in parse_params(params or []):
+    given = (
+        [Factor(((p, parse_value(v, p, Where("params"))),)) for p, v in params.items()]
+        if isinstance(params, Mapping)
+        else parse_params(params or [])
+    )
+    for factor in given:
         (path,) = factor.paths
         k = from_file.pop(path, None)  # each file entry may be replaced once
         if k is None:
@@ -208,7 +223,7 @@ def build_spec(
     if not factors:
         raise ScenarioError.single(
             "nothing to sweep",
-            file=str(file),
+            file=str(file.path or file.name) if isinstance(file, Scenario) else str(file),
             hint="add --param PATH=SPEC, e.g. --param arsenal.production_rate=6,12,18",
         )
     chosen = design or base.design

@@ -20,7 +20,7 @@ from sim.engine.summary import HEADLINE_EVENTS, HEADLINE_METRICS
 from sim.errors import Problem, ScenarioError
 from sim.plan.compiled import compile_plan
 from sim.plan.outcomes import DESCRIPTIONS, FIRSTS
-from sim.scenario.loader import load_scenario, set_path
+from sim.scenario.loader import apply_overrides, load_scenario, set_path
 from sim.scenario.schema import Scenario, parameters
 from sim.sweep.designs import Design, make_design
 from sim.sweep.spec import Factor, SweepSpec, Values
@@ -75,7 +75,7 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
     Sizes are checked before anything big is built: the design's point count from
     its factors' levels and samples, then the replications (see `sim.engine.limits`).
     """
-    base = load_scenario(spec.scenario, overrides=spec.changes())
+    base = _load(spec)
     factors = _resolve_factors(spec, base)
     reps = spec.reps if spec.reps is not None else base.run.replications
     seed = spec.seed if spec.seed is not None else base.run.seed
@@ -118,6 +118,13 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
         id=sweep_id,
         metrics=metrics,
     )
+
+
+def _load(spec: SweepSpec, values: dict | None = None) -> Scenario:
+    """The sweep's scenario (a file, or a `Scenario` object) with its overrides and `values`."""
+    if isinstance(spec.scenario, Scenario):
+        return apply_overrides(spec.scenario, spec.changes(values))
+    return load_scenario(spec.scenario, overrides=spec.changes(values))
 
 
 def _resolve_factors(spec: SweepSpec, base: Scenario) -> tuple[Factor, ...]:
@@ -211,7 +218,7 @@ def _located(spec: SweepSpec, values: dict, i: int, exc: ScenarioError) -> list[
     """Re-load the failing point through the loader for file-and-line messages."""
     shown = ", ".join(f"{k}={v}" for k, v in values.items())
     try:
-        load_scenario(spec.scenario, overrides=spec.changes(values))
+        _load(spec, values)
         problems = exc.problems
     except ScenarioError as located:
         problems = located.problems

@@ -33,6 +33,7 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario.distributions import Spec, check_number
 from sim.scenario.loader import Override, parse_override
 from sim.scenario.params import AnyParam
+from sim.scenario.schema import Scenario
 from sim.scenario.yamlfile import parse_yaml
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -130,9 +131,10 @@ class Factor:
 
 @dataclass(frozen=True)
 class SweepSpec:
-    """A sweep as written: scenario, fixed overrides, factors and run settings."""
+    """A sweep as written: scenario (a file, or a `Scenario` object from Python), fixed
+    overrides, factors and run settings."""
 
-    scenario: Path
+    scenario: Path | Scenario
     factors: tuple[Factor, ...]
     design: str = "grid"
     samples: int | None = None
