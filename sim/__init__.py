@@ -2,12 +2,16 @@
 
     import sim
     scenario = sim.load_scenario("scenarios/freeze.yaml", overrides=["talks.rounds_per_year=3"])
-    results = sim.run(scenario, reps=2000, seed=7, workers=2)
+    results = sim.run(scenario, reps=2000, seed=7, workers=2, progress=True)
     results.summary()["metrics"]["final_warheads"]["p50"]
+    results.to_xarray()                       # replications x months, labelled (sim[xarray])
     results.save("results")
+    sim.compare("scenarios/stalled.yaml", scenario, reps=2000, seed=7)
+    sim.sweep(scenario, params={"deal.relief": [0.1, 0.2, 0.4]}, reps=200)
+    sim.discover(results, "freeze_collapsed")
 
 The public API is imported lazily, so `sim --help` and `sim validate` stay fast
-and never load the simulation stack.
+and never load the simulation stack; `dir(sim)` lists it.
 """
 
 from __future__ import annotations
@@ -16,24 +20,41 @@ from typing import TYPE_CHECKING
 
 from sim.version import __version__
 
+#: name -> (module, attribute): imported on first use.
+_LAZY = {
+    "load_scenario": ("sim.scenario.loader", "load_scenario"),
+    "run": ("sim.api.runs", "run"),
+    "compare": ("sim.api.comparison", "compare"),
+    "sweep": ("sim.api.sweeps", "sweep"),
+    "discover": ("sim.api.discovery", "discover"),
+    "backtest": ("sim.analysis.backtest", "backtest"),
+    "simulate_replication": ("sim.engine.replay", "simulate_replication"),
+    "Results": ("sim.api.runs", "Results"),
+    "StreamedResults": ("sim.api.runs", "StreamedResults"),
+    "Comparison": ("sim.api.comparison", "Comparison"),
+    "Sweep": ("sim.api.sweeps", "Sweep"),
+    "Discovery": ("sim.api.discovery", "Discovery"),
+    "Scenario": ("sim.scenario.schema", "Scenario"),
+    "ScenarioError": ("sim.errors", "ScenarioError"),
+}
+
 __all__ = [
+    "Comparison",
+    "Discovery",
     "Results",
     "Scenario",
     "ScenarioError",
+    "StreamedResults",
+    "Sweep",
     "__version__",
+    "backtest",
+    "compare",
+    "discover",
     "load_scenario",
     "run",
     "simulate_replication",
+    "sweep",
 ]
-
-_LAZY = {
-    "load_scenario": ("sim.scenario.loader", "load_scenario"),
-    "Scenario": ("sim.scenario.schema", "Scenario"),
-    "ScenarioError": ("sim.errors", "ScenarioError"),
-    "run": ("sim.api.runs", "run"),
-    "Results": ("sim.api.runs", "Results"),
-    "simulate_replication": ("sim.engine.replay", "simulate_replication"),
-}
 
 
 def __getattr__(name: str):
@@ -47,8 +68,21 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 
+_NOT_SHOWN = ("annotations", "TYPE_CHECKING")
+
+
+def __dir__() -> list[str]:
+    """The public API (lazy names included) and the submodules imported so far."""
+    loaded = (n for n in globals() if not n.startswith("_") and n not in _NOT_SHOWN)
+    return sorted({*__all__, *loaded})
+
+
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.api.runs import Results, run
+    from sim.analysis.backtest import backtest
+    from sim.api.comparison import Comparison, compare
+    from sim.api.discovery import Discovery, discover
+    from sim.api.runs import Results, StreamedResults, run
+    from sim.api.sweeps import Sweep, sweep
     from sim.engine.replay import simulate_replication
     from sim.errors import ScenarioError
     from sim.scenario.loader import load_scenario

@@ -10,11 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.api.progress import ProgressArg, progress_bar
 from sim.engine import results as engine
-from sim.engine.runner import Progress
 from sim.engine.runner import run as run_engine
 from sim.report.writers import write_run
+from sim.scenario.loader import Override, apply_overrides, load_scenario
 from sim.scenario.schema import Scenario
+
+#: Overrides as `sim.load_scenario` takes them: `PATH=VALUE` strings, or a mapping.
+Overrides = list[str | Override] | dict | None
 
 
 class Saving:
@@ -41,13 +45,23 @@ class StreamedResults(Saving, engine.StreamedResults):
     """A streamed run's statistics and spooled table, and `save()`."""
 
 
+def scenario_of(source: str | Path | Scenario, overrides: Overrides = None) -> Scenario:
+    """A scenario file loaded, or a `Scenario` object, with `overrides` applied."""
+    if isinstance(source, Scenario):
+        return apply_overrides(source, overrides)
+    if isinstance(source, str | Path):
+        return load_scenario(source, overrides=overrides)
+    raise TypeError(f"expected a scenario file or a Scenario, not {type(source).__name__}")
+
+
 def run(
-    scenario: Scenario,
+    scenario: str | Path | Scenario,
     reps: int | None = None,
     seed: int | None = None,
     workers: int | None = None,
     *,
-    progress: Progress | None = None,
+    overrides: Overrides = None,
+    progress: ProgressArg = None,
     trajectories: bool = True,
     stream: bool = False,
     precision: float | None = None,
@@ -56,24 +70,30 @@ def run(
 ) -> Results | StreamedResults:
     """Run replications of a scenario and return every outcome, ready to `save()`.
 
-    `reps` and `seed` default to the scenario's `run:` section; `workers=1` runs
-    in this process, more use worker processes (default: every core), with the
-    same numbers. `stream=True` keeps nothing per replication in memory. With
-    `precision`, batches run until the headline standard errors are that small
-    (`max_reps` caps them). See `sim.engine.runner.run`.
+    `scenario` is a `Scenario` or a scenario file, with `overrides` applied
+    (`["deal.relief=0.3"]` or `{"deal.relief": 0.3}`, as `--set`). `reps` and
+    `seed` default to the scenario's `run:` section; `workers=1` runs in this
+    process, more use worker processes (default: every core), with the same
+    numbers. `progress=True` shows a bar (terminal or notebook); a function
+    `progress(done, total)` is called instead. `stream=True` keeps nothing per
+    replication in memory. With `precision`, batches run until the headline
+    standard errors are that small (`max_reps` caps them). See
+    `sim.engine.runner.run`.
     """
-    results = run_engine(
-        scenario,
-        reps,
-        seed,
-        workers,
-        progress=progress,
-        trajectories=trajectories,
-        stream=stream,
-        precision=precision,
-        max_reps=max_reps,
-        spool_dir=spool_dir,
-        kinds=(Results, StreamedResults),
-    )
+    scenario = scenario_of(scenario, overrides)
+    with progress_bar(progress) as update:
+        results = run_engine(
+            scenario,
+            reps,
+            seed,
+            workers,
+            progress=(lambda done, total: update(scenario.name, done, total)) if update else None,
+            trajectories=trajectories,
+            stream=stream,
+            precision=precision,
+            max_reps=max_reps,
+            spool_dir=spool_dir,
+            kinds=(Results, StreamedResults),
+        )
     assert isinstance(results, Results | StreamedResults), "the engine builds the kinds given"
     return results
