@@ -16,27 +16,25 @@ and never load the simulation stack; `dir(sim)` lists it.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING
 
 from sim.version import __version__
 
-#: name -> (module, attribute): imported on first use.
-_LAZY = {
-    "load_scenario": ("sim.scenario.loader", "load_scenario"),
-    "run": ("sim.api.runs", "run"),
-    "compare": ("sim.api.comparison", "compare"),
-    "sweep": ("sim.api.sweeps", "sweep"),
-    "discover": ("sim.api.discovery", "discover"),
-    "backtest": ("sim.analysis.backtest", "backtest"),
-    "simulate_replication": ("sim.engine.replay", "simulate_replication"),
-    "Results": ("sim.api.runs", "Results"),
-    "StreamedResults": ("sim.api.runs", "StreamedResults"),
-    "Comparison": ("sim.api.comparison", "Comparison"),
-    "Sweep": ("sim.api.sweeps", "Sweep"),
-    "Discovery": ("sim.api.discovery", "Discovery"),
-    "Scenario": ("sim.scenario.schema", "Scenario"),
-    "ScenarioError": ("sim.errors", "ScenarioError"),
+#: module -> the names of the API it defines, each imported on first use.
+_MODULES = {
+    "sim.scenario.loader": ("load_scenario",),
+    "sim.scenario.schema": ("Scenario",),
+    "sim.errors": ("ScenarioError",),
+    "sim.api.runs": ("run", "Results", "StreamedResults"),
+    "sim.api.comparison": ("compare", "Comparison"),
+    "sim.api.sweeps": ("Sweep",),  # and `sweep`, which is `_Sweep` below
+    "sim.api.discovery": ("discover", "Discovery"),
+    "sim.analysis.backtest": ("backtest",),
+    "sim.engine.replay": ("simulate_replication",),
 }
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "Comparison",
@@ -61,14 +59,13 @@ def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 
-_NOT_SHOWN = ("annotations", "TYPE_CHECKING")
+_NOT_SHOWN = ("annotations", "TYPE_CHECKING", "sys", "types")
 
 
 def __dir__() -> list[str]:
@@ -76,6 +73,54 @@ def __dir__() -> list[str]:
     loaded = (n for n in globals() if not n.startswith("_") and n not in _NOT_SHOWN)
     return sorted({*__all__, *loaded})
 
+
+class _Sweep:
+    """`sim.sweep(scenario, params=...)` runs a sweep (`sim.api.sweeps.sweep`), while
+    `sim.sweep.<module>` is still the subpackage `sim.sweep` (designs, plans, sensitivity).
+
+    The function and the subpackage share a name; the import system sets
+    `sim.sweep` to the subpackage whenever it loads (see `_Package`), so the
+    name holds this object, which is called as the function and reads
+    attributes from the subpackage.
+    """
+
+    def __call__(self, *args, **kwargs):
+        from sim.api.sweeps import sweep
+
+        return sweep(*args, **kwargs)
+
+    @property
+    def __wrapped__(self):  # help(), inspect.signature() and Jupyter's `?` show the function
+        from sim.api.sweeps import sweep
+
+        return sweep
+
+    @property
+    def __doc__(self):  # type: ignore[override]
+        return self.__wrapped__.__doc__
+
+    def __getattr__(self, name: str):
+        import importlib
+
+        return getattr(importlib.import_module("sim.sweep"), name)
+
+    def __repr__(self) -> str:
+        return "<function sim.sweep (sim.api.sweeps.sweep), also the package sim.sweep>"
+
+
+class _Package(types.ModuleType):
+    """The `sim` module, whose `sweep` stays the function when the subpackage is imported."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name == "sweep" and isinstance(value, types.ModuleType):
+            value = _SWEEP
+        super().__setattr__(name, value)
+
+
+_SWEEP = _Sweep()
+if not TYPE_CHECKING:
+    sweep = _SWEEP
+sys.modules[__name__].__class__ = _Package
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis.backtest import backtest

@@ -428,8 +428,9 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     exec(code.replace("scenarios/stalled.yaml", str(STALLED)), namespace)
-    assert len(namespace["columns"]["point"]) == 3
-    assert namespace["rankings"]["final_material"].order()[0] == 0
+    assert len(namespace["points"]) == 3
+    assert namespace["sw"].rankings["final_material"].order()[0] == 0
+    assert namespace["sw"].drivers("final_material") == ["arsenal.production_rate"]
     assert (tmp_path / namespace["folder"] / "points.csv").is_file()
 
 

@@ -1,0 +1,58 @@
+"""`import sim`: the API is listed (`__all__`, `dir(sim)`) and loaded only when used."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import sim
+
+API = {
+    "run", "load_scenario", "compare", "sweep", "discover", "backtest", "simulate_replication",
+    "Results", "Scenario", "ScenarioError", "__version__",
+}  # fmt: skip
+
+
+def test_all_and_dir_list_the_api():
+    assert set(sim.__all__) >= API
+    assert set(dir(sim)) >= API
+    for name in sim.__all__:
+        assert getattr(sim, name) is not None, name
+    assert "TYPE_CHECKING" not in dir(sim) and "_LAZY" not in dir(sim)
+
+
+def test_the_api_is_what_its_modules_define():
+    from sim.analysis.backtest import backtest
+    from sim.api.comparison import compare
+    from sim.api.discovery import discover
+    from sim.api.runs import run
+    from sim.api.sweeps import Sweep, sweep
+
+    assert (sim.run, sim.compare, sim.discover, sim.backtest) == (run, compare, discover, backtest)
+    assert sim.Sweep is Sweep
+    # `sim.sweep` is the function, though a subpackage has the same name
+    assert callable(sim.sweep) and sim.sweep.__wrapped__ is sweep
+    assert inspect.signature(sim.sweep) == inspect.signature(sweep)
+    assert "Run a scenario over many values" in sim.sweep.__doc__
+
+
+def test_the_subpackage_sim_sweep_is_still_reached_through_the_name():
+    import sim.sweep.files as files  # the import system sets sim.sweep to the subpackage
+    from sim.sweep.plan import plan_sweep
+
+    assert callable(sim.sweep) and sim.sweep.files is files
+    assert sim.sweep.plan.plan_sweep is plan_sweep
+    assert "also the package sim.sweep" in repr(sim.sweep)
+
+
+def test_import_sim_and_dir_load_no_simulation_stack():
+    code = (
+        "import sys, sim\nnames = dir(sim)\n"
+        "print('HEAVY', sorted(m for m in ('numpy', 'simpy', 'pandas', 'xarray', 'rich')"
+        " if m in sys.modules), 'run' in names and 'compare' in names)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    ).stdout
+    assert "HEAVY [] True" in out
