@@ -20,9 +20,10 @@ from html import escape
 from pathlib import Path
 
 from sim.analysis.compare import compare as compare_runs
-from sim.analysis.runs import Run, gather
+from sim.analysis.runs import Run, Source, gather
 from sim.api.progress import ProgressArg, progress_bar
 from sim.api.runs import Overrides, scenario_of
+from sim.engine.results import StreamedResults
 from sim.report.comparison import ci_text, figure_cell, save
 from sim.report.html import outcome_cell, table
 from sim.scenario.schema import Scenario
@@ -178,7 +179,7 @@ def _interval(d: dict, *keys: str) -> dict:
 
 
 def compare(
-    *runs,
+    *runs: Source | StreamedResults | list | tuple,
     reps: int | None = None,
     seed: int | None = None,
     workers: int | None = None,

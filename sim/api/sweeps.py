@@ -20,6 +20,7 @@ running, caching and the sensitivity figures are the sweep layer's
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -30,6 +31,7 @@ from sim.engine.executors import make_executor
 from sim.engine.results import Results, StreamedResults
 from sim.report.html import table
 from sim.report.sweep import sweep_json, write_sweep
+from sim.scenario.schema import Scenario
 from sim.sweep.files import build_spec
 from sim.sweep.plan import SweepPlan, plan_sweep
 from sim.sweep.run import SweepRun, run_sweep
@@ -170,7 +172,7 @@ class Sweep:
 
 
 def sweep(
-    scenario,
+    scenario: str | Path | Scenario | Results | StreamedResults,
     params: dict[str, Any] | None = None,
     *,
     design: str | None = None,
@@ -181,7 +183,7 @@ def sweep(
     metrics: list[str] | None = None,
     name: str | None = None,
     workers: int | None = None,
-    executor="local",
+    executor: str | Any = "local",
     scheduler: str | None = None,
     store: str | Path | None = None,
     retry_failed: bool = False,
@@ -216,15 +218,14 @@ def sweep(
     )  # fmt: skip
     plan = plan_sweep(spec)
     points = MemoryStore() if store is None else store_for(plan, Path(store), "store")
-    given = not isinstance(executor, str)
-    runner = executor if given else make_executor(executor, workers, scheduler)
-    with progress_bar(progress) as update:
+    if isinstance(executor, str):  # started here, and stopped when the points are in
+        runner = make_executor(executor, workers, scheduler)
+        opened: AbstractContextManager = runner
+    else:  # the caller's, open already: used as it is
+        runner, opened = executor, nullcontext()
+    with opened, progress_bar(progress) as update:
         report = (lambda done, total: update(plan.name, done, total)) if update else None
-        if given:
-            swept = run_sweep(plan, points, runner, retry_failed=retry_failed, progress=report)
-        else:
-            with runner:
-                swept = run_sweep(plan, points, runner, retry_failed=retry_failed, progress=report)
+        swept = run_sweep(plan, points, runner, retry_failed=retry_failed, progress=report)
     info = {
         "engine_version": __version__,
         "executor": getattr(runner, "description", type(runner).__name__),

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import re
 import subprocess
 import sys
+import tomllib
+
+from conftest import ROOT
 
 import sim
 
@@ -56,3 +60,13 @@ def test_import_sim_and_dir_load_no_simulation_stack():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     ).stdout
     assert "HEAVY [] True" in out
+
+
+def test_the_xarray_extra_brings_a_netcdf_engine_and_is_part_of_all():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    names = {re.match(r"[\w.-]+", r)[0].lower() for r in extras["xarray"]}
+    assert {"xarray", "h5netcdf", "h5py"} <= names
+    (everything,) = extras["all"]
+    assert "xarray" in re.search(r"\[(.*)\]", everything)[1].split(",")
