@@ -181,12 +181,15 @@ def gather(
     seed: int | None = None,
     workers: int | None = None,
     progress=None,
+    overrides: Sequence[str] | None = None,
 ) -> list[Run]:
     """Read result folders and run scenario files, checking first that all can be compared.
 
     Scenario files all run with one seed and number of replications, so they pair
     with each other: those given, else a result folder's (so they pair with it too),
-    else the first scenario file's `run:` defaults. `progress(label, done, total)`.
+    else the first scenario file's `run:` defaults. `overrides` (`PATH=VALUE`, as
+    `--set`) apply to every scenario file; a folder is read as it was run.
+    `progress(label, done, total)`.
     """
     loaded: list = []
     problems: list[Problem] = []
@@ -196,7 +199,7 @@ def gather(
             if path.is_dir():
                 loaded.append(read_folder(path))
             elif path.is_file():
-                loaded.append(load_scenario(path))
+                loaded.append(load_scenario(path, overrides=overrides))
             else:
                 raise ScenarioError.single(
                     "no such scenario file or result folder", file=str(source)

@@ -230,6 +230,7 @@ def test_cli_compare_prints_the_tables_and_writes_the_folder(tmp_path):
         "diff",
         "se",
         "df",
+        "ci",
         "ci95",
         "n",
         "paired",
