@@ -260,7 +260,9 @@ def _print_summary(summary: dict) -> None:
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files.", show_default=False)],
+    files: Annotated[
+        list[Path], typer.Argument(help="Scenario files or sweep files.", show_default=False)
+    ],
     set_: SetOption = None,
     strict: Annotated[
         bool,
@@ -269,21 +271,31 @@ def validate(
         ),
     ] = False,
 ) -> None:
-    """Check scenario files without running them (exit code 2 if any is invalid).
+    """Check scenario files (and sweep files) without running them (exit code 2 if any is
+    invalid).
+
+    A sweep file is checked as `sim sweep --dry-run` would: its scenario, every
+    factor and every point; nothing runs.
 
     Examples:
 
         sim validate scenarios/*.yaml
 
         sim validate --strict scenarios/freeze.yaml
+
+        sim validate scenarios/sweeps/production.sweep.yaml
     """
     from sim.errors import ScenarioError
     from sim.scenario.loader import load_scenario
     from sim.scenario.schema import leaves
+    from sim.sweep.files import is_sweep_file
 
     failed = 0
     for file in files:
         try:
+            if is_sweep_file(file):
+                typer.echo(_checked_sweep(file, set_))
+                continue
             scenario = load_scenario(file, overrides=set_, require_sources=strict)
         except ScenarioError as exc:
             failed += 1
@@ -299,6 +311,18 @@ def validate(
     if failed:
         err(f"{failed} of {len(files)} file(s) invalid.")
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _checked_sweep(file: Path, overrides: list[str] | None) -> str:
+    """Plan a sweep file (raising ScenarioError on any problem) and say what it would run."""
+    from sim.sweep.files import build_spec
+    from sim.sweep.plan import plan_sweep
+
+    plan = plan_sweep(build_spec(file, None, sets=overrides))
+    return (
+        f"ok  {file}: sweep '{plan.name}' of {plan.base.name} — {plan.design.kind} design, "
+        f"{len(plan.points)} points x {plan.reps:,} replications"
+    )
 
 
 @app.command()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from conftest import SCENARIOS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -411,11 +412,10 @@ def test_the_readme_sweep_file_is_valid(tmp_path):
     readme = (SCENARIOS.parent / "README.md").read_text()
     section = readme.split("### Sweep files", 1)[1]
     text = section.split("```yaml\n", 1)[1].split("```", 1)[0]
-    assert "scenario: scenarios/stalled.yaml" in text
-    (tmp_path / "production.sweep.yaml").write_text(
-        text.replace("scenarios/stalled.yaml", str(STALLED))
-    )
-    result = sweep(tmp_path / "production.sweep.yaml", "-o", tmp_path, "--dry-run")
+    shipped = SCENARIOS / "sweeps" / "production.sweep.yaml"
+    assert text.startswith("# scenarios/sweeps/production.sweep.yaml\n")
+    assert yaml.safe_load(text) == yaml.safe_load(shipped.read_text())  # shown as shipped
+    result = sweep(shipped, "-o", tmp_path, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "points: 27 (27 distinct) x 200 replications, seed 7" in result.output
     assert "arsenal.initial_warheads: 35, 50, 70  (zipped)" in result.output
