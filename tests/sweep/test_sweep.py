@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli.app import app
+from sim.engine.folders import overrides_mark
 from sim.errors import ScenarioError
 from sim.sweep.designs import latin_hypercube
 from sim.sweep.files import build_spec
@@ -401,6 +402,16 @@ def test_help_has_examples_and_sim_help_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert "HEAVY []" in out
+
+
+def test_fixed_overrides_mark_the_sweep_id():
+    plain = plan_sweep(build_spec(STALLED, ["arsenal.production_rate=6,12"], reps=2))
+    fixed = plan_sweep(
+        build_spec(STALLED, ["arsenal.production_rate=6,12"], reps=2, sets=["arsenal.growth=0.05"])
+    )
+    assert "-set" not in plain.id and fixed.base.overrides == ["arsenal.growth=0.05"]
+    assert fixed.id.endswith(overrides_mark(["arsenal.growth=0.05"]))
+    assert fixed.id.removesuffix(overrides_mark(["arsenal.growth=0.05"])) != plain.id
 
 
 def test_plan_errors_are_scenario_errors():
