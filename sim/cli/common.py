@@ -13,7 +13,7 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -111,6 +111,16 @@ WorkersOption = Annotated[
 
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")]
+
+
+def reps_option(help: str) -> Any:
+    """`--reps`/`-n`, a number of replications (at least 1; None: a default the help says)."""
+    return typer.Option(None, "--reps", "-n", min=1, help=help)
+
+
+def seed_option(help: str) -> Any:
+    """`--seed`/`-s`, a seed (not negative; None: a default the help says)."""
+    return typer.Option(None, "--seed", "-s", min=0, help=help)
 
 
 SetOption = Annotated[

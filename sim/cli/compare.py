@@ -12,28 +12,17 @@ from typing import Annotated
 import typer
 
 from sim.cli.app import app
-from sim.cli.common import EXIT_BAD_INPUT, SetOption, err, guard, print_table, progress_bar
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    SetOption,
+    err,
+    guard,
+    print_table,
+    progress_bar,
+    reps_option,
+    seed_option,
+)
 
-Reps = Annotated[
-    int | None,
-    typer.Option(
-        "--reps",
-        "-n",
-        min=1,
-        help="Replications of each scenario file (default: a result folder's, if one is "
-        "given, else the first scenario file's run.replications).",
-    ),
-]
-Seed = Annotated[
-    int | None,
-    typer.Option(
-        "--seed",
-        "-s",
-        min=0,
-        help="Seed of each scenario file (default: a result folder's, if one is given, else "
-        "the first scenario file's run.seed).",
-    ),
-]
 Workers = Annotated[
     int | None,
     typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
@@ -48,8 +37,14 @@ def compare(
             help="Scenario files or result folders; the first is the baseline.", show_default=False
         ),
     ],
-    reps: Reps = None,
-    seed: Seed = None,
+    reps: int | None = reps_option(
+        "Replications of each scenario file (default: a result folder's, if one is given, "
+        "else the first scenario file's run.replications)."
+    ),
+    seed: int | None = seed_option(
+        "Seed of each scenario file (default: a result folder's, if one is given, else the "
+        "first scenario file's run.seed)."
+    ),
     workers: Workers = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
         "results"
@@ -226,22 +221,11 @@ def trace(
     metric: Annotated[
         str, typer.Option("--metric", "-m", help="The outcome --pick ranks replications by.")
     ] = "final_warheads",
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", "-s", min=0, help="Seed of the run (default: the scenario's run.seed)."
-        ),
-    ] = None,
-    reps: Annotated[
-        int | None,
-        typer.Option(
-            "--reps",
-            "-n",
-            min=1,
-            help="Replications of the run (default: the scenario's run.replications); "
-            "--pick runs them all to rank them.",
-        ),
-    ] = None,
+    seed: int | None = seed_option("Seed of the run (default: the scenario's run.seed)."),
+    reps: int | None = reps_option(
+        "Replications of the run (default: the scenario's run.replications); --pick runs "
+        "them all to rank them."
+    ),
     set_: SetOption = None,
     workers: Workers = None,
     as_json: Annotated[

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from sim.cli import common
 from sim.cli.app import app
 from sim.cli.common import EXIT_BAD_INPUT, SetOption, err, guard, print_table, progress_bar
 
@@ -36,16 +37,10 @@ def shortfalls(summary: dict, precision: float) -> list[str]:
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
-    reps: Annotated[
-        int | None,
-        typer.Option(
-            "--reps", "-n", min=1, help="Replications (default: the scenario's run.replications)."
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", "-s", min=0, help="Seed (default: the scenario's run.seed)."),
-    ] = None,
+    reps: int | None = common.reps_option(
+        "Replications (default: the scenario's run.replications)."
+    ),
+    seed: int | None = common.seed_option("Seed (default: the scenario's run.seed)."),
     workers: Annotated[
         int | None,
         typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
