@@ -4,8 +4,9 @@ Each command is run in-process at a tiny size: replications cut to a few dozen,
 one worker, results in a temporary `--out`, placeholders (`results/freeze/<run-id>`)
 replaced by folders made earlier in the README's order (or made here when a test
 runs alone). Commands that need a cluster (`--scheduler`) or change the user's
-shell (`--install-completion`) are left out. Charts are switched off: drawing
-them is tested elsewhere, and it would triple the time. A command that fails,
+shell (`--install-completion`) are left out. Charts are switched off and the
+model card (a copy) is written from fewer replications: both are tested
+elsewhere, and would triple the time. A command that fails,
 or an example whose sweep file or option no longer exists, fails here, so the
 README cannot go stale.
 """
@@ -161,6 +162,7 @@ def quick(monkeypatch):
     monkeypatch.setattr("sim.report.html.images", lambda *_a, **_k: ({}, "charts off in tests"))
     monkeypatch.setattr("sim.report.sweep.make_plots", lambda *_a, **_k: None)
     monkeypatch.setattr("sim.report.discovery.make_charts", lambda *_a, **_k: {})
+    monkeypatch.setattr("sim.report.model_card.DRIVER_REPS", 200)  # the card is a copy
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda c: " ".join(c)[:70])
