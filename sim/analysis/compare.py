@@ -1,4 +1,4 @@
-"""Comparing runs: differences from a baseline, each with its 95% confidence interval.
+"""Comparing runs: differences from a baseline, each with its confidence interval.
 
 Every input becomes a `Run` (per-replication outcomes and the run's summary): a
 scenario file is run, a result folder is read from disk, never rerun. Runs with
@@ -7,7 +7,11 @@ the same seed and number of replications share their random numbers row by row
 replication (paired, Student t with n - 1 degrees of freedom) and chance
 cancels out; other pairs of runs are compared as independent samples (unpaired:
 Welch's t with Welch–Satterthwaite degrees of freedom; for probabilities,
-Newcombe's score interval). `months_to_<event>` figures are means over the
+Newcombe's score interval). Every interval is at one confidence level, 95% unless
+`compare(..., confidence=)` says otherwise; comparison.json states it and names each
+interval `ci` (and, at 95%, also `ci95`, the name earlier versions wrote, so their
+readers go on working; at any other level there is no `ci95` to misread).
+`months_to_<event>` figures are means over the
 replications where the event happened, different ones on each side: they are
 compared unpaired, with the counts of each side, unless the event happened at
 exactly the same replications of paired runs. "Weapons averted" is the
@@ -21,12 +25,14 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from statistics import NormalDist
 from typing import Any, NotRequired, TypedDict
 
 import numpy as np
 
 from sim.analysis.runs import QUANTITIES, Run, check_compatible, gather, grid_of, read_folder
-from sim.engine.intervals import newcombe, t95, welch_df, wilson
+from sim.engine.folders import overrides_mark
+from sim.engine.intervals import LEVEL, newcombe, t_quantile, welch_df, wilson
 from sim.engine.summary import probability_se
 from sim.plan.outcomes import FIRSTS
 from sim.scenario.dates import label as month_label
@@ -54,7 +60,8 @@ class Difference(TypedDict):
     diff: float | None
     se: float | None
     df: float | None  # degrees of freedom of a t interval
-    ci95: list[float] | None
+    ci: list[float] | None  # at the comparison's confidence level
+    ci95: NotRequired[list[float] | None]  # the same, when that level is 95%
     n: int
     paired: bool
     # a `months_to_<event>` figure: a mean over the replications where the event happened
@@ -63,8 +70,29 @@ class Difference(TypedDict):
     n_baseline: NotRequired[int]
 
 
-def mean_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> Difference:
-    """mean(x) - mean(y) with its standard error and 95% t interval.
+def check_confidence(confidence: float) -> float:
+    """A confidence level strictly between 0 and 1 (0.95 for 95% intervals)."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(
+            f"confidence must lie strictly between 0 and 1, e.g. 0.95; got {confidence}"
+        )
+    return float(confidence)
+
+
+def set_ci(d: Difference, ci: list[float] | None, confidence: float) -> Difference:
+    """Store a difference's interval: `ci`, and `ci95` too when the level is 95%."""
+    d["ci"] = ci
+    if confidence == LEVEL:
+        d["ci95"] = ci
+    else:
+        d.pop("ci95", None)
+    return d
+
+
+def mean_difference(
+    x: np.ndarray, y: np.ndarray, paired: bool, confidence: float = LEVEL
+) -> Difference:
+    """mean(x) - mean(y) with its standard error and t interval (95% by default).
 
     Paired: over the differences of rows that share their random numbers, so the
     noise they share cancels; t with n - 1 degrees of freedom. Unpaired (Welch):
@@ -94,21 +122,24 @@ def mean_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> Difference:
         "diff": _num(diff),
         "se": _num(se),
         "df": None,
-        "ci95": None,
+        "ci": None,
         "n": n,
         "paired": paired,
     }
+    ci = None
     if out["diff"] is not None and out["se"] is not None:
         if se == 0:
-            out["ci95"] = [diff, diff]
+            ci = [diff, diff]
         else:
             out["df"] = float(df)
-            half = t95(df) * se
-            out["ci95"] = [diff - half, diff + half]
-    return out
+            half = t_quantile(0.5 + confidence / 2, df) * se
+            ci = [diff - half, diff + half]
+    return set_ci(out, ci, confidence)
 
 
-def conditional_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> Difference:
+def conditional_difference(
+    x: np.ndarray, y: np.ndarray, paired: bool, confidence: float = LEVEL
+) -> Difference:
     """Difference of means over the replications where an event happened (NaN: it did not).
 
     The two sides are different replications, so the means are compared
@@ -117,7 +148,7 @@ def conditional_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> Differ
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     same_rows = paired and np.array_equal(np.isnan(x), np.isnan(y))
-    out = mean_difference(x, y, same_rows)
+    out = mean_difference(x, y, same_rows, confidence)
     out.update(
         {
             "conditional": True,
@@ -128,7 +159,9 @@ def conditional_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> Differ
     return out
 
 
-def probability_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> Difference:
+def probability_difference(
+    x: np.ndarray, y: np.ndarray, paired: bool, confidence: float = LEVEL
+) -> Difference:
     """p(x) - p(y) for 0/1 outcomes, with an interval that is never falsely exact.
 
     Paired: the mean of the row-by-row differences (t interval). If no
@@ -139,25 +172,28 @@ def probability_difference(x: np.ndarray, y: np.ndarray, paired: bool) -> Differ
     from each side's Wilson interval.
     """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     if paired:
-        out = mean_difference(x, y, True)
-        n = out["n"]
+        d = mean_difference(x, y, True, confidence)
+        n = d["n"]
         if n and not np.any(x != y):
-            bound = wilson(0.0, n)[1]
-            out.update({"se": probability_se(0.0, n), "df": None, "ci95": [-bound, bound]})
-        return out
+            bound = wilson(0.0, n, z)[1]
+            d.update({"se": probability_se(0.0, n), "df": None})
+            set_ci(d, [-bound, bound], confidence)
+        return d
     n1, n2 = int(x.size), int(y.size)
     if not n1 or not n2:
-        return mean_difference(x, y, False)
+        return mean_difference(x, y, False, confidence)
     p1, p2 = float(x.mean()), float(y.mean())
-    return {
+    out: Difference = {
         "diff": p1 - p2,
         "se": math.hypot(probability_se(p1, n1), probability_se(p2, n2)),
         "df": None,
-        "ci95": list(newcombe(p1, n1, p2, n2)),
+        "ci": None,
         "n": min(n1, n2),
         "paired": False,
     }
+    return set_ci(out, list(newcombe(p1, n1, p2, n2, z)), confidence)
 
 
 def _num(x: float) -> float | None:
@@ -182,30 +218,33 @@ def same_runs(base: Run, run: Run) -> bool:
     )
 
 
-def differences(base: Run, run: Run) -> dict:
-    """Every metric and probability of `run` minus the baseline's, and the weapons averted."""
+def differences(base: Run, run: Run, confidence: float = LEVEL) -> dict:
+    """Every metric and probability of `run` minus the baseline's, and the weapons averted,
+    with intervals at the `confidence` level."""
     paired = base.seed == run.seed and base.replications == run.replications
     same = same_runs(base, run)
-    metrics = {n: mean_difference(run.scalars[n], base.scalars[n], paired) for n in run.scalars}
+    c = confidence
+    metrics = {n: mean_difference(run.scalars[n], base.scalars[n], paired, c) for n in run.scalars}
     for name in run.firsts:  # conditional on the event: different replications on each side
         metrics[f"months_to_{name}"] = conditional_difference(
-            run.firsts[name], base.firsts[name], paired
+            run.firsts[name], base.firsts[name], paired, c
         )
     ev_run, ev_base = events(run), events(base)
-    probabilities = {e: probability_difference(ev_run[e], ev_base[e], paired) for e in ev_run}
+    probabilities = {e: probability_difference(ev_run[e], ev_base[e], paired, c) for e in ev_run}
     out: dict[str, Any] = {
         "paired": paired,
         "same": same,
         "pairing": _pairing(base, run, paired, same),
         "metrics": metrics,
         "probabilities": probabilities,
-        "averted": averted(base, run, paired),
+        "averted": averted(base, run, paired, c),
     }
     if same:  # the same numbers row by row: no Monte Carlo error, even over a single row
         rows = [*metrics.values(), *probabilities.values(), *out["averted"]["warheads"]]
         for row in rows + out["averted"]["material"]:
             if row["diff"] == 0:
-                row.update(se=0.0, df=None, ci95=[0.0, 0.0])
+                row.update(se=0.0, df=None)
+                set_ci(row, [0.0, 0.0], c)
     return out
 
 
@@ -224,7 +263,7 @@ def _pairing(base: Run, run: Run, paired: bool, same: bool) -> str:
     return text + ", so replication i of each shares its random numbers"
 
 
-def averted(base: Run, run: Run, paired: bool) -> dict[str, list[dict]]:
+def averted(base: Run, run: Run, paired: bool, confidence: float = LEVEL) -> dict[str, list[dict]]:
     """Baseline minus scenario, warheads and material, at the end of each whole year."""
     grid = grid_of(run=base)
     start, horizon = grid["start"], grid["horizon_months"]
@@ -234,7 +273,7 @@ def averted(base: Run, run: Run, paired: bool) -> dict[str, list[dict]]:
         for month in range(12, horizon + 1, 12):
             b = base.trajectories[q][:, month].astype(float)
             s = run.trajectories[q][:, month].astype(float)
-            d = mean_difference(b, s, paired)
+            d = mean_difference(b, s, paired, confidence)
             date = month_label(start, month)
             rows.append({"year": month // 12, "month": month, "date": date, **d})
         out[q] = rows
@@ -325,8 +364,12 @@ def unique_labels(runs: list[Run]) -> None:
             run.label = f"{run.label} ({seen[run.label]})"
 
 
-def compare(runs: list[Run], comparison_id: str = "") -> dict:
-    """The comparison of runs[1:] with the baseline runs[0]: the content of comparison.json."""
+def compare(runs: list[Run], comparison_id: str = "", confidence: float = LEVEL) -> dict:
+    """The comparison of runs[1:] with the baseline runs[0]: the content of comparison.json.
+
+    Every interval of a difference is at the `confidence` level (0.95: 95% intervals).
+    """
+    confidence = check_confidence(confidence)
     check_compatible([(r.source, grid_of(run=r)) for r in runs])
     unique_labels(runs)
     base = runs[0]
@@ -344,12 +387,13 @@ def compare(runs: list[Run], comparison_id: str = "") -> dict:
             "seed": run.seed,
             "replications": run.replications,
             "engine_version": prov.get("engine_version"),
+            "overrides": prov.get("overrides") or [],
             "metrics": run.summary["metrics"],
             "probabilities": run.summary["probabilities"],
             "vs_baseline": None,
         }
         if run is not base:
-            entry["vs_baseline"] = differences(base, run)
+            entry["vs_baseline"] = differences(base, run, confidence)
             entry["vs_baseline"]["parameters"] = semantic_diff(
                 base.summary["resolved"], run.summary["resolved"]
             )
@@ -358,7 +402,7 @@ def compare(runs: list[Run], comparison_id: str = "") -> dict:
         "id": comparison_id,
         "created": datetime.now().astimezone().isoformat(timespec="seconds"),
         "engine_version": __version__,
-        "confidence": 0.95,
+        "confidence": confidence,
         "baseline": base.label,
         "grid": {
             "start": grid["start"],
@@ -371,6 +415,8 @@ def compare(runs: list[Run], comparison_id: str = "") -> dict:
 
 
 def make_id(runs: list[Run]) -> str:
+    """`<date>-<time>-<baseline>-vs-<other>...`, then `-set<hash>` if any run has overrides."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     names = "-vs-".join(r.summary["scenario"]["name"] for r in runs)
-    return f"{stamp}-{names}"[:100]
+    mark = overrides_mark(*(r.summary["provenance"].get("overrides") or [] for r in runs))
+    return f"{stamp}-{names}"[: 100 - len(mark)] + mark

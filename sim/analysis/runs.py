@@ -20,7 +20,7 @@ from sim.engine.runner import run as run_scenario
 from sim.engine.saved import read_arrays, read_outcomes
 from sim.errors import Problem, ScenarioError
 from sim.plan.outcomes import FIRSTS, SCALARS
-from sim.scenario.loader import load_scenario
+from sim.scenario.loader import apply_overrides, load_scenario
 from sim.scenario.schema import Scenario
 
 RESULT_FILES = ("summary.json", "replications.csv", "trajectories.npz")
@@ -192,10 +192,12 @@ def describe(source: Source | StreamedResults) -> str:
     return str(source)
 
 
-def _load(source: Source | StreamedResults) -> Scenario | Run:
-    """A scenario to run, or a Run made before (a result folder, a `Results`)."""
+def _load(
+    source: Source | StreamedResults, overrides: Sequence[str] | None = None
+) -> Scenario | Run:
+    """A scenario to run (with `overrides`), or a Run made before (a result folder, a `Results`)."""
     if isinstance(source, Scenario):
-        return source
+        return apply_overrides(source, overrides)
     if isinstance(source, StreamedResults) or (
         isinstance(source, Results) and not set(QUANTITIES) <= set(source.trajectories)
     ):
@@ -216,7 +218,7 @@ def _load(source: Source | StreamedResults) -> Scenario | Run:
     if path.is_dir():
         return read_folder(path)
     if path.is_file():
-        return load_scenario(path)
+        return load_scenario(path, overrides=overrides)
     raise ScenarioError.single("no such scenario file or result folder", file=str(source))
 
 
@@ -226,6 +228,7 @@ def gather(
     seed: int | None = None,
     workers: int | None = None,
     progress=None,
+    overrides: Sequence[str] | None = None,
 ) -> list[Run]:
     """Read result folders and run scenarios, checking first that all can be compared.
 
@@ -234,13 +237,15 @@ def gather(
     Scenarios all run with one seed and number of replications, so they pair
     with each other: those given, else the first folder's or Results' (so they
     pair with it too), else the first scenario's `run:` defaults.
+    `overrides` (`PATH=VALUE`, as `--set`) apply to every scenario (file or object); a
+    folder or a `Results` is taken as it was run.
     `progress(label, done, total)`.
     """
     loaded: list[Scenario | Run] = []
     problems: list[Problem] = []
     for source in sources:
         try:
-            loaded.append(_load(source))
+            loaded.append(_load(source, overrides))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:

@@ -11,6 +11,7 @@ lines; the model only records.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +29,10 @@ from sim.scenario.dates import label
 from sim.scenario.loader import load_scenario, scenario_from_dict
 from sim.version import __version__
 
-#: --pick names and the percentile each stands for.
-PICKS = {"p5": 5.0, "median": 50.0, "p95": 95.0}
+#: --pick names that stand for a percentile; any other pick is `pNN`, 0 <= NN <= 100.
+PICKS = {"min": 0.0, "median": 50.0, "max": 100.0}
+#: The rule of --pick, for help and messages.
+PICK_RULE = "median, min, max, or a percentile pNN with 0 <= NN <= 100 (p5, p95, p2.5)"
 
 
 @dataclass
@@ -104,10 +107,10 @@ def story(
     path = Path(source)
     if (rep is None) == (how is None):
         raise ScenarioError.single(
-            "say which replication: --rep K, or --pick median|p5|p95", file=str(source)
+            "say which replication: --rep K, or --pick median|min|max|pNN", file=str(source)
         )
-    if how is not None and how not in PICKS:
-        raise ScenarioError.single(f"unknown pick {how!r}; use median, p5 or p95", file="--pick")
+    if how is not None:
+        percent_of(how)  # a bad pick is refused before anything runs
     check_metric(metric)
     if path.is_dir():
         return _story_of_folder(path, rep, how, metric, given=(seed, reps, overrides))
@@ -162,14 +165,27 @@ def _chosen(rep: int, reps: int, how: str, metric: str, value: float) -> str:
 # --------------------------------------------------------------------------- picking
 
 
+def percent_of(how: str) -> float:
+    """The percentile a pick stands for: `median` 50, `min` 0, `max` 100, `pNN` NN."""
+    text = how.strip().lower()
+    if text in PICKS:
+        return PICKS[text]
+    match = re.fullmatch(r"p(\d+(?:\.\d+)?)", text)
+    if match is None or float(match[1]) > 100.0:
+        raise ScenarioError.single(f"unknown pick {how!r}", file="--pick", hint="use " + PICK_RULE)
+    q = float(match[1])
+    return q
+
+
 def pick(values: np.ndarray, how: str) -> int:
-    """The replication whose value sits at percentile `how` (p5, median, p95).
+    """The replication whose value sits at percentile `how` (see `percent_of`).
 
     Replications are ranked by value (ties by index, so the choice is stable);
-    the one at rank round(q/100 * (n - 1)) is chosen. NaN (the event did not
+    the one at rank round(q/100 * (n - 1)) (halves rounded up) is chosen, so
+    `min` is the smallest and `max` the largest. NaN (the event did not
     happen) is left out.
     """
-    q = PICKS[how]
+    q = percent_of(how)
     values = np.asarray(values, dtype=float)
     index = np.flatnonzero(~np.isnan(values))
     if index.size == 0:

@@ -25,14 +25,19 @@ class Saving:
     """`save()` for a run's results."""
 
     def save(
-        self, out: str | Path = "results", run_id: str | None = None, charts: bool = True
+        self,
+        out: str | Path = "results",
+        run_id: str | None = None,
+        charts: bool = True,
+        name: str | None = None,
     ) -> Path:
         """Write `out/<scenario>/<run-id>/` atomically and return its path.
 
         `charts=False` skips drawing the charts (about a second a run), e.g. when
-        saving many runs whose tables are all that is read.
+        saving many runs whose tables are all that is read. `name` replaces the
+        scenario's name in the path (a safe folder name).
         """
-        return write_run(self, Path(out), run_id, charts)
+        return write_run(self, Path(out), run_id, charts, name)
 
 
 @dataclass(eq=False, kw_only=True, repr=False)  # the engine's short repr, not a dump

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import typer
 
 from sim.cli.app import app
-from sim.cli.common import SetOption, err, guard, progress_bar
+from sim.cli.common import SetOption, err, guard, print_table, progress_bar
 
 DEFAULT_SCENARIOS = Path("scenarios/backtests")
 DEFAULT_HISTORY = Path("seeds/history.yaml")
@@ -177,7 +177,7 @@ def _print_backtest(data: dict) -> None:
                 f"{p['pit']:.2f}",
                 inside,
             )
-        console.print(table)
+        print_table(console, table)
     for block in data["freezes"]:
         table = Table(
             title=f"Freeze survival ({block['scenario']}): {block['freezes']:,} model freezes",
@@ -201,5 +201,5 @@ def _print_backtest(data: dict) -> None:
                 f"{e['band'][0]}–{e['band'][1]}",
                 "yes" if e["inside"] else "[bold red]no[/bold red]",
             )
-        console.print(table)
+        print_table(console, table)
     console.print(totals_text(data))

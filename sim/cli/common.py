@@ -1,7 +1,8 @@
-"""What every command shares: messages, exit codes, signals, progress bars, common options.
+"""What every command shares: messages, exit codes, signals, progress bars, tables, options.
 
 Expected failures become messages and exit codes, never tracebacks: bad input
 exits 2, Ctrl-C 130, SIGTERM 143, a failure of the machine or of a worker 1.
+Tables are printed whole (`show`): no figure is ever cut to `0.6…`.
 Everything here is public to the command modules of `sim.cli`.
 """
 
@@ -12,7 +13,7 @@ import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -112,6 +113,16 @@ WorkersOption = Annotated[
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")]
 
 
+def reps_option(help: str) -> Any:
+    """`--reps`/`-n`, a number of replications (at least 1; None: a default the help says)."""
+    return typer.Option(None, "--reps", "-n", min=1, help=help)
+
+
+def seed_option(help: str) -> Any:
+    """`--seed`/`-s`, a seed (not negative; None: a default the help says)."""
+    return typer.Option(None, "--seed", "-s", min=0, help=help)
+
+
 SetOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -121,6 +132,33 @@ SetOption = Annotated[
         "Repeatable.",
     ),
 ]
+
+
+#: The widest a table is printed when the output is not a terminal.
+WIDEST = 10_000
+
+
+def print_table(console, table) -> None:
+    """Print a rich table whole, never cutting a cell to `…`.
+
+    In a terminal, at the terminal's width: cells that do not fit wrap, and a
+    word longer than its column folds onto the next line. Elsewhere (a pipe,
+    a file, a test runner), as wide as the table needs, whatever the
+    terminal's width or COLUMNS: a table in a log or a report is read whole.
+    """
+    for column in table.columns:
+        column.no_wrap = False
+        column.overflow = "fold"
+    if console.is_terminal:
+        console.print(table)
+        return
+    natural = console.measure(table, options=console.options.update_width(WIDEST)).maximum
+    width = console.width
+    console.width = max(width, natural)
+    try:
+        console.print(table)
+    finally:
+        console.width = width
 
 
 @contextmanager

@@ -12,13 +12,17 @@ from typing import Annotated
 import typer
 
 from sim.cli.app import app
-from sim.cli.common import EXIT_BAD_INPUT, SetOption, err, guard, progress_bar
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    SetOption,
+    err,
+    guard,
+    print_table,
+    progress_bar,
+    reps_option,
+    seed_option,
+)
 
-Reps = Annotated[
-    int | None,
-    typer.Option("--reps", "-n", min=1, help="Replications (default: see below)."),
-]
-Seed = Annotated[int | None, typer.Option("--seed", "-s", min=0, help="Seed (default: see below).")]
 Workers = Annotated[
     int | None,
     typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
@@ -33,8 +37,14 @@ def compare(
             help="Scenario files or result folders; the first is the baseline.", show_default=False
         ),
     ],
-    reps: Reps = None,
-    seed: Seed = None,
+    reps: int | None = reps_option(
+        "Replications of each scenario file (default: a result folder's, if one is given, "
+        "else the first scenario file's run.replications)."
+    ),
+    seed: int | None = seed_option(
+        "Seed of each scenario file (default: a result folder's, if one is given, else the "
+        "first scenario file's run.seed)."
+    ),
     workers: Workers = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
         "results"
@@ -42,16 +52,26 @@ def compare(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or tables.")
     ] = False,
+    set_: SetOption = None,
+    confidence: Annotated[
+        float,
+        typer.Option(
+            "--confidence",
+            min=0.5,
+            max=0.999,
+            help="Confidence level of every interval of a difference, e.g. 0.90 or 0.99.",
+        ),
+    ] = 0.95,
 ) -> None:
-    """Compare scenarios with a baseline: every figure's difference with its 95% CI.
+    """Compare scenarios with a baseline: every figure's difference with its confidence interval.
 
     Scenario files are run with one seed and number of replications (common
     random numbers: replication i of each shares its random numbers), so the
     differences are paired. Result folders are read, not rerun; they pair with
     runs of the same seed and replications and are compared unpaired otherwise.
-    Default seed and replications: a result folder's if one is given, else the
-    first scenario file's run: section. Writes results/compare/<id>/ with
-    comparison.json, report.md and report.html.
+    --set applies to every scenario file given (a result folder is read as it
+    was run). Writes results/compare/<id>/ with comparison.json, report.md and
+    report.html.
 
     Examples:
 
@@ -59,7 +79,9 @@ def compare(
 
         sim compare scenarios/stalled.yaml scenarios/freeze.yaml --reps 2000 --seed 7
 
-        sim compare scenarios/stalled.yaml scenarios/freeze.yaml scenarios/sanctions_blocked.yaml
+        sim compare scenarios/stalled.yaml scenarios/freeze.yaml --set deal.relief=0.3
+
+        sim compare scenarios/stalled.yaml scenarios/freeze.yaml --confidence 0.99
 
         sim compare results/stalled/20260101-120000-seed7-n2000 scenarios/freeze.yaml
     """
@@ -71,19 +93,33 @@ def compare(
         from sim.analysis.compare import gather
         from sim.engine.folders import check_out, check_within
         from sim.engine.runner import SimulationError
+        from sim.errors import ScenarioError
         from sim.report.comparison import save
 
+        if set_ and all(path.is_dir() for path in inputs):
+            raise ScenarioError.single(
+                "applies to scenario files, and every input is a result folder, read as it was run",
+                file="--set",
+                hint="give the scenario files, to run them with --set",
+            )
         check_out(out)  # before anything runs: a folder that cannot take the results is refused
         check_within(out, "compare")
         try:
             with progress_bar(quiet) as bar:
                 progress = (lambda _label, done, total: bar(done, total)) if bar else None
-                runs = gather(inputs, reps=reps, seed=seed, workers=workers, progress=progress)
+                runs = gather(
+                    inputs,
+                    reps=reps,
+                    seed=seed,
+                    workers=workers,
+                    progress=progress,
+                    overrides=set_,
+                )
         except SimulationError as exc:
             err(f"error: {exc}")
             err("This is a bug in sim; please report it with the scenario and seed.")
             raise typer.Exit(1) from None
-        data = compare_runs(runs)
+        data = compare_runs(runs, confidence=confidence)
         folder = save(data, runs, out)
         if not quiet:
             _print_comparison(data)
@@ -91,53 +127,61 @@ def compare(
 
 
 def _print_comparison(data: dict) -> None:
-    """Per scenario against the baseline: weapons averted, every figure, parameters changed."""
+    """Per scenario against the baseline: weapons averted, every figure, parameters changed;
+    then the figures that rest on too few replications to quote."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
     from sim.analysis.compare import CONDITIONAL_NOTE
-    from sim.report.comparison import ci_text, figure_cell
+    from sim.report.cautions import cautions
+    from sim.report.comparison import ci_text, figure_cell, level
+    from sim.report.markdown import overrides_text
 
     console = Console()
     base = data["baseline"]
     scenarios = data["scenarios"]
+    ci = f"{level(data)} CI"
     for label, sc in scenarios.items():
         vs = sc["vs_baseline"]
         if vs is None:
             continue
         console.rule(f"{label} against {base}")
         console.print(f"Differences are {vs['pairing']}.", markup=False)
+        for name in (base, label):
+            given = overrides_text(scenarios[name].get("overrides"))
+            if given:
+                console.print(f"{name}: {given}", markup=False)
         table = Table(
-            title=f"Weapons averted: {base} minus {label}, mean [95% CI]",
+            title=f"Weapons averted: {base} minus {label}, mean [{ci}]",
             title_justify="left",
             box=box.SIMPLE_HEAD,
         )
-        table.add_column("by the end of", no_wrap=True)
+        table.add_column("by the end of")
         for col in ("warheads", "material"):
-            table.add_column(col, justify="right", no_wrap=True)
+            table.add_column(col, justify="right")
         for w, m in zip(vs["averted"]["warheads"], vs["averted"]["material"], strict=True):
             table.add_row(f"year {w['year']} ({w['date']})", ci_text(w), ci_text(m))
-        console.print(table)
+        print_table(console, table)
 
         table = Table(
-            title="Every figure (mean or probability ± s.e.) and the difference [95% CI]",
+            title=f"Every figure (mean or probability ± s.e.) and the difference [{ci}]",
             title_justify="left",
             box=box.SIMPLE_HEAD,
         )
-        table.add_column("figure", no_wrap=True, min_width=18, overflow="ellipsis")
-        table.add_column(base, justify="right", no_wrap=True)
-        table.add_column(label, justify="right", no_wrap=True)
-        table.add_column(f"{label} − {base}", justify="right", no_wrap=True)
+        table.add_column("figure", min_width=18)
+        table.add_column(base, justify="right")
+        table.add_column(label, justify="right")
+        table.add_column(f"{label} − {base}", justify="right")
         for block in ("metrics", "probabilities"):
             for name, figure in scenarios[base][block].items():
                 table.add_row(
-                    name,
+                    f"P({name})" if block == "probabilities" else name,
                     figure_cell(block, name, figure),
                     figure_cell(block, name, sc[block][name]),
                     ci_text(vs[block][name]),
                 )
-        console.print(table)
+        print_table(console, table)
         console.print(CONDITIONAL_NOTE, markup=False)
 
         if not vs["parameters"]:
@@ -150,7 +194,10 @@ def _print_comparison(data: dict) -> None:
             table.add_row(
                 row["path"], row["baseline"] or "(not set)", row["scenario"] or "(not set)"
             )
-        console.print(table)
+        print_table(console, table)
+    for label, sc in scenarios.items():
+        for line in cautions(sc["metrics"], sc["probabilities"], sc["replications"]):
+            console.print(f"caution: {label}: {line}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -165,15 +212,20 @@ def trace(
         str | None,
         typer.Option(
             "--pick",
-            metavar="median|p5|p95",
-            help="Tell the replication whose --metric sits at this percentile.",
+            metavar="median|min|max|pNN",
+            help="Tell the replication whose --metric sits at this percentile: median, min, "
+            "max, or pNN with 0 <= NN <= 100 (p5, p95, p2.5). Replications are ranked by "
+            "value (ties in replication order); the one at rank round(NN/100 x (n - 1)) is told.",
         ),
     ] = None,
     metric: Annotated[
         str, typer.Option("--metric", "-m", help="The outcome --pick ranks replications by.")
     ] = "final_warheads",
-    seed: Seed = None,
-    reps: Reps = None,
+    seed: int | None = seed_option("Seed of the run (default: the scenario's run.seed)."),
+    reps: int | None = reps_option(
+        "Replications of the run (default: the scenario's run.replications); --pick runs "
+        "them all to rank them."
+    ),
     set_: SetOption = None,
     workers: Workers = None,
     as_json: Annotated[
@@ -193,6 +245,8 @@ def trace(
         sim trace scenarios/freeze.yaml --rep 17
 
         sim trace scenarios/freeze.yaml --pick median --metric final_warheads --reps 2000
+
+        sim trace scenarios/freeze.yaml --pick max --metric months_frozen
 
         sim trace results/freeze/20260101-120000-seed7-n2000 --pick p95 --json
     """

@@ -13,7 +13,15 @@ from typing import Annotated
 import typer
 
 from sim.cli.app import app
-from sim.cli.common import OutOption, SetOption, WorkersOption, err, guard, progress_bar
+from sim.cli.common import (
+    OutOption,
+    SetOption,
+    WorkersOption,
+    err,
+    guard,
+    print_table,
+    progress_bar,
+)
 
 
 @app.command()
@@ -163,7 +171,7 @@ def _print(found) -> None:
         for row in trajectory_rows(peeling):
             style = "bold" if row[-1] else None
             steps.add_row(*row, style=style)
-        console.print(steps)
+        print_table(console, steps)
         pasted = ", pasted" if box.pasted else ""
         limits = Table(
             title=f"Box {k} (step {box.step}{pasted}): coverage {box.coverage:.3f}, density "
@@ -176,4 +184,4 @@ def _print(found) -> None:
             limits.add_column(col, overflow="fold")
         for row in limits_rows(box):
             limits.add_row(*row)
-        console.print(limits)
+        print_table(console, limits)

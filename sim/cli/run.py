@@ -12,8 +12,9 @@ from typing import Annotated
 
 import typer
 
+from sim.cli import common
 from sim.cli.app import app
-from sim.cli.common import EXIT_BAD_INPUT, SetOption, err, guard, progress_bar
+from sim.cli.common import EXIT_BAD_INPUT, SetOption, err, guard, print_table, progress_bar
 
 
 def shortfalls(summary: dict, precision: float) -> list[str]:
@@ -36,16 +37,10 @@ def shortfalls(summary: dict, precision: float) -> list[str]:
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)],
-    reps: Annotated[
-        int | None,
-        typer.Option(
-            "--reps", "-n", min=1, help="Replications (default: the scenario's run.replications)."
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", "-s", min=0, help="Seed (default: the scenario's run.seed)."),
-    ] = None,
+    reps: int | None = common.reps_option(
+        "Replications (default: the scenario's run.replications)."
+    ),
+    seed: int | None = common.seed_option("Seed (default: the scenario's run.seed)."),
     workers: Annotated[
         int | None,
         typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
@@ -83,6 +78,14 @@ def run(
             "spooled to disk): flat memory for runs of millions; no fan charts.",
         ),
     ] = False,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="The result folder's scenario part, OUT/NAME/<run-id>/ (default: the "
+            "scenario's name): letters, digits, '_', '-' and '.'.",
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario's Monte Carlo replications and write a result folder.
 
@@ -97,6 +100,8 @@ def run(
         sim run scenarios/freeze.yaml --precision 0.005
 
         sim run scenarios/stalled.yaml --reps 2000000 --no-trajectories
+
+        sim run scenarios/freeze.yaml --set deal.relief=0.3 --name freeze_relief03
     """
     if reps is not None and max_reps is not None and reps > max_reps:
         err(
@@ -112,7 +117,9 @@ def run(
         from sim.scenario.loader import load_scenario
 
         scenario = load_scenario(file, overrides=set_)
-        check_name(scenario.name, "scenario name", str(file))
+        if name is not None:
+            check_run_name(name)
+        folder_name = check_name(name or scenario.name, "scenario name", str(file))
         check_size(  # a run that cannot fit is refused before its destination is looked at
             scenario,
             reps,
@@ -124,7 +131,7 @@ def run(
         at_least = reps or scenario.run.replications  # --precision may run more, never fewer
         months = scenario.horizon_months + 1
         check_out(out, needed_bytes(at_least, months, not no_trajectories))
-        check_within(out, scenario.name)
+        check_within(out, folder_name)
         try:
             with progress_bar(quiet) as progress:
                 results = run_scenario(
@@ -151,7 +158,7 @@ def run(
             raise typer.Exit(1) from None
         summary = results.summary()
         try:
-            folder = results.save(out)
+            folder = results.save(out, name=name)
         except SaveError as exc:  # written elsewhere, or not at all: show the figures anyway
             if not quiet:
                 _print_summary(summary)
@@ -178,21 +185,36 @@ def _precision_message(summary: dict) -> str:
     )
 
 
+def check_run_name(name: str) -> None:
+    """`--name` becomes a folder: the rule of scenario and sweep names applies (exit code 2)."""
+    from sim.errors import ScenarioError
+    from sim.scenario.params import name_problem
+
+    problem = name_problem(name)
+    if problem:
+        raise ScenarioError.single(problem, file="--name", hint="for example --name freeze_relief")
+
+
 def _print_summary(summary: dict) -> None:
-    """The run's figures in two tables, written by the rules of `sim.report.rounding`."""
+    """The run's figures in two tables, written by the rules of `sim.report.rounding`, then
+    the figures that rest on too few replications to quote."""
     from rich.console import Console
     from rich.table import Table
 
     from sim.engine.summary import HEADLINE_EVENTS
-    from sim.plan.outcomes import DESCRIPTIONS
+    from sim.plan.outcomes import describe
+    from sim.report.cautions import run_cautions
+    from sim.report.markdown import overrides_text
     from sim.report.rounding import estimate, fmt, percentile, probability
 
     console = Console()
     sc = summary["scenario"]
     prov = summary["provenance"]
+    overrides = overrides_text(prov.get("overrides"))
     table = Table(
         title=f"{sc.get('title') or sc['name']}: {prov['replications']:,} replications, "
-        f"seed {prov['seed']}, from {sc['start']} for {sc['horizon_months'] // 12} years",
+        f"seed {prov['seed']}, from {sc['start']} for {sc['horizon_months'] // 12} years"
+        + (f"; {overrides}" if overrides else ""),
         title_justify="left",
         caption="[MC a–b]: 95% Monte Carlo interval of the median",
         caption_justify="left",
@@ -213,25 +235,29 @@ def _print_summary(summary: dict) -> None:
     ):
         m = summary["metrics"][name]
         table.add_row(
-            DESCRIPTIONS[name],
+            describe(name),
             estimate(m["mean"], m["mcse"]),
             fmt(m["p5"]),
             percentile(m, 50),
             fmt(m["p95"]),
         )
-    console.print(table)
+    print_table(console, table)
     events = Table(title="Probabilities over the horizon", title_justify="left")
     events.add_column("event")
     events.add_column("p ± s.e. [95% MC interval]", justify="right")
     for name in ("talks_opened", *HEADLINE_EVENTS, "unsc_resolution"):
-        events.add_row(DESCRIPTIONS[name], probability(summary["probabilities"][name]))
-    console.print(events)
+        events.add_row(describe(name, True), probability(summary["probabilities"][name]))
+    print_table(console, events)
+    for line in run_cautions(summary):
+        console.print(f"caution: {line}", markup=False, highlight=False, soft_wrap=True)
     console.print(f"[dim]{prov['wall_seconds']:.1f} s on {prov['workers']} worker(s)[/dim]")
 
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files.", show_default=False)],
+    files: Annotated[
+        list[Path], typer.Argument(help="Scenario files or sweep files.", show_default=False)
+    ],
     set_: SetOption = None,
     strict: Annotated[
         bool,
@@ -240,21 +266,31 @@ def validate(
         ),
     ] = False,
 ) -> None:
-    """Check scenario files without running them (exit code 2 if any is invalid).
+    """Check scenario files (and sweep files) without running them (exit code 2 if any is
+    invalid).
+
+    A sweep file is checked as `sim sweep --dry-run` would: its scenario, every
+    factor and every point; nothing runs.
 
     Examples:
 
         sim validate scenarios/*.yaml
 
         sim validate --strict scenarios/freeze.yaml
+
+        sim validate scenarios/sweeps/production.sweep.yaml
     """
     from sim.errors import ScenarioError
     from sim.scenario.loader import load_scenario
     from sim.scenario.schema import leaves
+    from sim.sweep.files import is_sweep_file
 
     failed = 0
     for file in files:
         try:
+            if is_sweep_file(file):
+                typer.echo(_checked_sweep(file, set_))
+                continue
             scenario = load_scenario(file, overrides=set_, require_sources=strict)
         except ScenarioError as exc:
             failed += 1
@@ -270,6 +306,18 @@ def validate(
     if failed:
         err(f"{failed} of {len(files)} file(s) invalid.")
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _checked_sweep(file: Path, overrides: list[str] | None) -> str:
+    """Plan a sweep file (raising ScenarioError on any problem) and say what it would run."""
+    from sim.sweep.files import build_spec
+    from sim.sweep.plan import plan_sweep
+
+    plan = plan_sweep(build_spec(file, None, sets=overrides))
+    return (
+        f"ok  {file}: sweep '{plan.name}' of {plan.base.name} — {plan.design.kind} design, "
+        f"{len(plan.points)} points x {plan.reps:,} replications"
+    )
 
 
 @app.command()

@@ -136,9 +136,9 @@ def sweep(
         sim sweep scenarios/stalled.yaml --design sobol --samples 128
           -p arsenal.production_rate=scenario -p arsenal.initial_material=60:140
 
-        sim sweep production.sweep.yaml --dry-run
+        sim sweep scenarios/sweeps/production.sweep.yaml --dry-run
 
-        sim sweep production.sweep.yaml --scheduler tcp://10.0.0.5:8786
+        sim sweep scenarios/sweeps/production.sweep.yaml --scheduler tcp://10.0.0.5:8786
     """
     with guard():
         from sim.engine.executors import make_executor

@@ -24,6 +24,7 @@ so a folder that exists is complete. Rules, each for a failure seen in use:
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import secrets
@@ -62,6 +63,16 @@ def owner_tag(prefix: str) -> str:
 
 
 # --------------------------------------------------------------------------- names and places
+
+
+def overrides_mark(*overrides: list[str]) -> str:
+    """`-set3f2a`, a short hash of the overrides (`PATH=VALUE` lists) a run was made with,
+    for its folder's name; "" without any. Runs with different `--set` land in folders told
+    apart at a glance; the overrides themselves are in the folder's provenance."""
+    if not any(overrides):
+        return ""
+    text = "\n\n".join("\n".join(given) for given in overrides)
+    return "-set" + hashlib.sha256(text.encode()).hexdigest()[:4]
 
 
 def check_name(name: str, what: str, file: str | None = None) -> str:

@@ -40,10 +40,11 @@ def wilson(p: float, n: int, z: float = Z95) -> tuple[float, float]:
     return low, high
 
 
-def newcombe(p1: float, n1: int, p2: float, n2: int) -> tuple[float, float]:
-    """95% interval of p1 - p2 for independent samples: Newcombe's hybrid score interval."""
-    l1, u1 = wilson(p1, n1)
-    l2, u2 = wilson(p2, n2)
+def newcombe(p1: float, n1: int, p2: float, n2: int, z: float = Z95) -> tuple[float, float]:
+    """Interval of p1 - p2 for independent samples: Newcombe's hybrid score interval, from
+    each side's Wilson interval at the normal quantile z (95% by default)."""
+    l1, u1 = wilson(p1, n1, z)
+    l2, u2 = wilson(p2, n2, z)
     d = p1 - p2
     return d - math.hypot(p1 - l1, u2 - p2), d + math.hypot(u1 - p1, p2 - l2)
 

@@ -88,6 +88,7 @@ class _Run:
             "seed": self.seed,
             "replications": self.replications,
             "scenario_hash": self.scenario.content_hash(),
+            "overrides": self.scenario.overrides,
             "engine_version": __version__,
             "packages": {
                 "python": platform.python_version(),

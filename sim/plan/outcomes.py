@@ -37,8 +37,8 @@ FIRSTS = (
 )
 
 
-#: What each figure means, for tables and reports.
-DESCRIPTIONS = {
+#: What each per-replication figure means: the scalars and `months_to_<event>`.
+METRIC_DESCRIPTIONS = {
     "final_warheads": "assembled warheads at the horizon",
     "final_material": "fissile material at the horizon (weapons-equivalent, incl. warheads)",
     "material_per_year": "material added per year, on average over the horizon",
@@ -53,22 +53,46 @@ DESCRIPTIONS = {
     "unsc_vetoes": "UNSC drafts vetoed",
     "unsc_resolutions": "UNSC sanctions resolutions adopted",
     "deals_cheated": "deals under which the DPRK cheated",
-    "cheating_detected": "detections of cheating",
+    "cheating_detected": "deals under which inspectors detected cheating",
     "final_sanctions_pressure": "sanctions pressure at the horizon (0-1)",
     "final_trust": "trust at the horizon (0-1)",
     "months_to_talks_opened": "months until talks first open (when they do)",
     "months_to_deal_reached": "months until the first deal (when there is one)",
     "months_to_cheating": "months until a deal with cheating (when there is one)",
-    "months_to_cheating_detected": "months until cheating is first detected (when it is)",
+    "months_to_cheating_detected": "months until inspectors first detect cheating (when they do)",
     "months_to_freeze_collapsed": "months until a freeze first collapses (when one does)",
     "months_to_nuclear_test": "months until the first nuclear test (when there is one)",
     "months_to_unsc_resolution": "months until the first new resolution (when there is one)",
+}
+
+#: What each event means (its probability is that it happens at least once).
+EVENT_DESCRIPTIONS = {
     "talks_opened": "talks open at some point",
     "deal_reached": "a deal is reached",
     "cheating": "the DPRK cheats under a deal",
+    "cheating_detected": "inspectors detect cheating under a deal",
     "freeze_collapsed": "a freeze collapses",
     "nuclear_test": "a nuclear test",
     "unsc_resolution": "a new UNSC sanctions resolution",
     "freeze_in_force_at_end": "a freeze is in force at the horizon",
     "freeze_in_force": "a freeze is in force",
 }
+
+#: Every figure's name, metrics first, in the order reports list them. `cheating_detected`
+#: is both a count (a metric) and an event: label a figure with `describe`, which knows which.
+DESCRIPTIONS = METRIC_DESCRIPTIONS | {
+    name: text for name, text in EVENT_DESCRIPTIONS.items() if name not in METRIC_DESCRIPTIONS
+}
+
+
+def describe(name: str, event: bool = False) -> str:
+    """What a figure means: an event's (`event=True`, a probability) or a metric's label.
+
+    Unknown names are returned as they are.
+    """
+    first, second = (
+        (EVENT_DESCRIPTIONS, METRIC_DESCRIPTIONS)
+        if event
+        else (METRIC_DESCRIPTIONS, EVENT_DESCRIPTIONS)
+    )
+    return first.get(name) or second.get(name) or name

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sim.analysis.compare import CONDITIONAL_NOTE, Run, make_id
 from sim.engine.folders import atomic_folder, save_or_rescue
-from sim.plan.outcomes import DESCRIPTIONS
+from sim.plan.outcomes import describe
 from sim.report.html import (
     facts_table,
     figure_block,
@@ -26,6 +26,7 @@ from sim.report.html import (
     save_images,
     table,
 )
+from sim.report.markdown import overrides_text
 from sim.report.plots import Series
 from sim.report.rounding import difference, estimate, probability
 
@@ -45,32 +46,44 @@ def save(data: dict, runs: list[Run], out: str | Path = "results") -> Path:
     return save_or_rescue(write, Path(out), "the comparison folder")
 
 
+def level(data: dict) -> str:
+    """The confidence level of a comparison's intervals: `95%` (earlier comparisons: 95%)."""
+    return f"{100 * data.get('confidence', 0.95):g}%"
+
+
+def _overrides(sc: dict, quote: str = "") -> str:
+    """`; --set a=1 --set b=2` for a scenario run with overrides, else ""."""
+    given = overrides_text(sc.get("overrides"))
+    return f"; {quote}{given}{quote}" if given else ""
+
+
 def markdown(data: dict) -> str:
     """The comparison as Markdown tables, readable on its own."""
 
     base = data["baseline"]
+    ci = f"{level(data)} CI"
     out = [f"# Comparison against `{base}`", ""]
     for label, sc in data["scenarios"].items():
         out.append(
             f"- `{label}`: {sc['title'] or sc['name']} ({sc['source']}; seed {sc['seed']}, "
-            f"{sc['replications']:,} replications)"
+            f"{sc['replications']:,} replications{_overrides(sc, '`')})"
         )
     for label, sc in data["scenarios"].items():
         vs = sc["vs_baseline"]
         if vs is None:
             continue
         out += ["", f"## `{label}` minus `{base}`", "", f"Differences are {vs['pairing']}.", ""]
-        out += ["### Weapons averted (baseline minus scenario, mean and 95% CI)", ""]
+        out += [f"### Weapons averted (baseline minus scenario, mean and {ci})", ""]
         out += ["| by | warheads | material |", "|---|---|---|"]
         for w, m in zip(vs["averted"]["warheads"], vs["averted"]["material"], strict=True):
             out.append(f"| year {w['year']} ({w['date']}) | {ci_text(w)} | {ci_text(m)} |")
         out += ["", "### Figures", "", "Mean or probability ± s.e.; " + CONDITIONAL_NOTE, ""]
-        out += [f"| figure | {base} | {label} | difference [95% CI] |", "|---|---|---|---|"]
+        out += [f"| figure | {base} | {label} | difference [{ci}] |", "|---|---|---|---|"]
         bsc = data["scenarios"][base]
         for block in ("metrics", "probabilities"):
             for name, d in vs[block].items():
                 out.append(
-                    f"| `{name}` {DESCRIPTIONS.get(name, '')} | "
+                    f"| `{name}` {describe(name, block == 'probabilities')} | "
                     f"{figure_cell(block, name, bsc[block][name])} | "
                     f"{figure_cell(block, name, sc[block][name])} | {ci_text(d)} |"
                 )
@@ -97,7 +110,7 @@ def figure_cell(block: str, name: str, figure: dict) -> str:
 
 
 def ci_text(d: dict) -> str:
-    """`-12.1 [-14.7, -9.6]`: a difference and its 95% interval, to the digits its s.e.
+    """`-12.1 [-14.7, -9.6]`: a difference and its confidence interval, to the digits its s.e.
     justifies; a conditional mean compared unpaired says so."""
 
     text = difference(d)
@@ -114,7 +127,7 @@ def write_compare_report(data: dict, runs: list, folder: Path) -> Path:
         for label, sc in data["scenarios"].items()
         if sc["vs_baseline"]
     }
-    figs, off = images(series, averted)
+    figs, off = images(series, averted, level=level(data))
     save_images(figs, folder)
     path = folder / "report.html"
     path.write_text(compare_html(data, runs, figs, off), encoding="utf-8")
@@ -130,17 +143,18 @@ def compare_html(data: dict, runs: list, figs: dict[str, tuple], off: str | None
         f"<li><b>{escape(label)}</b>{' (baseline)' if label == base else ''}: "
         f"{escape(sc['title'] or sc['name'])}, {escape(sc['source'])} "
         f"({'run for this comparison' if sc['kind'] == 'scenario' else 'result folder'}; "
-        f"seed {sc['seed']}, {sc['replications']:,} replications)</li>"
+        f"seed {sc['seed']}, {sc['replications']:,} replications"
+        f"{escape(_overrides(sc))})</li>"
         for label, sc in scenarios.items()
     )
     body = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="sub">From {data["grid"]["start"]} for {data["grid"]["horizon_months"]} '
         f"months; comparison {escape(data['id'])}. Differences are scenario minus baseline, "
-        "with 95% confidence intervals.</p>",
+        f"with {level(data)} confidence intervals.</p>",
         f"<ul>{listing}</ul>",
         "<h2>Weapons averted</h2><p>Baseline minus scenario at the end of each year "
-        "(mean over replications and its 95% confidence interval).</p>",
+        f"(mean over replications and its {level(data)} confidence interval).</p>",
     ]
     for label in others:
         vs = scenarios[label]["vs_baseline"]
@@ -188,11 +202,12 @@ def compare_table(data: dict, others: list[str]) -> str:
     scenarios = data["scenarios"]
     head = ["figure", f"{escape(base)} (baseline)"]
     for label in others:
-        head += [escape(label), f"{escape(label)} − {escape(base)} [95% CI]"]
+        head += [escape(label), f"{escape(label)} − {escape(base)} [{level(data)} CI]"]
     rows = []
     for block in ("metrics", "probabilities"):
         for name, figure in scenarios[base][block].items():
-            row = [outcome_cell(name), escape(figure_cell(block, name, figure))]
+            cell = escape(figure_cell(block, name, figure))
+            row = [outcome_cell(name, block == "probabilities"), cell]
             for label in others:
                 sc = scenarios[label]
                 row += [

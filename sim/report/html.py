@@ -15,8 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.compare import parameters
-from sim.plan.outcomes import DESCRIPTIONS
-from sim.report.markdown import DRIVERS_NOTE, NO_DRIVER, curve_value, drivers_rows, headline
+from sim.plan.outcomes import describe
+from sim.report.cautions import run_cautions
+from sim.report.markdown import (
+    DRIVERS_NOTE,
+    NO_DRIVER,
+    curve_value,
+    drivers_rows,
+    headline,
+    overrides_text,
+)
 from sim.report.plots import Series
 from sim.report.rounding import estimate, fmt, percentile, probability
 from sim.scenario.dates import label as month_label
@@ -51,15 +59,15 @@ CHARTS_OFF = (
 
 
 def images(
-    series, averted: dict | None = None, charts: bool = True
+    series, averted: dict | None = None, charts: bool = True, level: str = "95%"
 ) -> tuple[dict[str, tuple], str | None]:
-    """The charts, or none and the reason plots are off."""
+    """The charts, or none and the reason plots are off (`level`: of averted's intervals)."""
     if not charts:
         return {}, CHARTS_OFF
     try:
         from sim.report.plots import figures
 
-        return figures(series, averted), None
+        return figures(series, averted, level), None
     except ImportError:
         return {}, PLOTS_OFF
 
@@ -105,9 +113,10 @@ def table(head: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
     return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def outcome_cell(name: str) -> str:
-    label = DESCRIPTIONS.get(name, "")
-    return f"<code>{escape(name)}</code> {escape(label)}"
+def outcome_cell(name: str, event: bool = False) -> str:
+    """`name` and what it means: an event's label (a probability) or a metric's."""
+    label = describe(name, event)
+    return f"<code>{escape(name)}</code>" + (f" {escape(label)}" if label != name else "")
 
 
 def _mean(m: dict) -> str:
@@ -145,10 +154,12 @@ def run_html(summary: dict, figs: dict[str, tuple], off: str | None, run_id: str
         f'<p class="sub">Scenario <code>{escape(sc["name"])}</code> ({escape(str(sc["path"]))})'
         f", from {sc['start']} for {sc['horizon_months']} months; "
         f"{prov['replications']:,} replications, seed {prov['seed']}"
-        f"{f', run {escape(run_id)}' if run_id else ''}.</p>",
+        f"{f', run {escape(run_id)}' if run_id else ''}.{overridden(prov)}</p>",
         "<h2>Headline</h2><ul>",
         *(f"<li>{escape(line)}</li>" for line in headline(summary)),
-        "</ul><h2>Charts</h2>",
+        "</ul>",
+        cautions_block(summary),
+        "<h2>Charts</h2>",
         *figure_block(figs, off),
         "<h2>By year</h2>",
         by_year(summary),
@@ -167,6 +178,21 @@ def run_html(summary: dict, figs: dict[str, tuple], off: str | None, run_id: str
         provenance(summary),
     ]
     return page(title, body)
+
+
+def overridden(prov: dict) -> str:
+    """` Overridden: <code>--set ...</code>.` for a run made with overrides, else ""."""
+    given = overrides_text(prov.get("overrides"))
+    return f" Overridden: <code>{escape(given)}</code>." if given else ""
+
+
+def cautions_block(summary: dict) -> str:
+    """The run's cautions (`sim.report.cautions`) as a list under a heading, or nothing."""
+    lines = run_cautions(summary)
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    return f'<h2>Cautions</h2><ul class="cautions">{items}</ul>'
 
 
 def drivers_block(summary: dict) -> str:
@@ -207,7 +233,7 @@ def figures_table(summary: dict) -> str:
             cells = [fmt(m["p5"]), fmt(m["p25"]), percentile(m, 50), fmt(m["p75"]), fmt(m["p95"])]
             rows.append([outcome_cell(name), _mean(m), fmt(m["sd"]), *cells, f"{m['n']:,}"])
     for name, p in summary["probabilities"].items():
-        rows.append([outcome_cell(name), _p(p), "", "", "", "", "", "", f"{p['n']:,}"])
+        rows.append([outcome_cell(name, True), _p(p), "", "", "", "", "", "", f"{p['n']:,}"])
     head = ["figure", "mean or p ± s.e.", "sd", "p5", "p25", "median", "p75", "p95", "n"]
     return table(head, rows)
 
@@ -240,7 +266,7 @@ def provenance(summary: dict) -> str:
     items = [
         f"scenario hash <code>{escape(str(prov['scenario_hash']))}</code> "
         f"({escape(str(sc['path']))}), engine {escape(str(prov['engine_version']))}",
-        f"seed {prov['seed']}, {prov['replications']:,} replications",
+        f"seed {prov['seed']}, {prov['replications']:,} replications{overridden(prov)}",
         escape(packages),
         f"started {escape(str(prov.get('started', '')))}, {prov.get('wall_seconds', 0):.1f} s "
         f"on {prov.get('workers', 1)} worker(s)",

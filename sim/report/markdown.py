@@ -8,7 +8,8 @@ interval, and 0 only for an exact 0.
 from __future__ import annotations
 
 from sim.engine.summary import HEADLINE_EVENTS, probability_se
-from sim.plan.outcomes import DESCRIPTIONS
+from sim.plan.outcomes import describe
+from sim.report.cautions import run_cautions
 from sim.report.rounding import estimate, fmt, percentile, probability, to_error
 from sim.scenario.dates import label as month_label
 from sim.scenario.distributions import JUDGMENT
@@ -47,7 +48,7 @@ def headline(summary: dict) -> list[str]:
             f"a year at the median."
         )
     for event in HEADLINE_EVENTS:
-        lines.append(f"P({DESCRIPTIONS[event]}) = {probability(p[event])}.")
+        lines.append(f"P({describe(event, True)}) = {probability(p[event])}.")
     return lines
 
 
@@ -59,7 +60,7 @@ def drivers_rows(summary: dict) -> list[tuple[str, list[str]]]:
         for d in found:
             rho = "" if d["rho"] is None else f", rank correlation {d['rho']:+.2f}"
             cells.append(f"{d['parameter']}: {d['share']:.0%} of the variance{rho}")
-        rows.append((DESCRIPTIONS.get(name, name), cells))
+        rows.append((describe(name, event=name not in summary["metrics"]), cells))
     return rows
 
 
@@ -86,18 +87,30 @@ def drivers_text(summary: dict) -> list[str]:
     return out
 
 
+def overrides_text(overrides: list[str] | None) -> str:
+    """`--set deal.relief=0.3 --set talks.rounds_per_year=4`: how a run's overrides were given
+    (`PATH=VALUE` each, as provenance records them; empty without any)."""
+    return " ".join(f"--set {given}" for given in overrides or [])
+
+
 def markdown(summary: dict, run_id: str = "") -> str:
     sc = summary["scenario"]
     prov = summary["provenance"]
     title = sc.get("title") or sc["name"]
     out = [f"# {title}", ""]
+    overrides = overrides_text(prov.get("overrides"))
     out.append(
         f"Scenario `{sc['name']}` ({sc['path']}), from {sc['start']} for "
         f"{sc['horizon_months']} months; {prov['replications']:,} replications, "
         f"seed {prov['seed']}{f', run {run_id}' if run_id else ''}."
+        + (f" Overridden: `{overrides}`." if overrides else "")
     )
     out += ["", "## Headline", ""]
     out += [f"- {line}" for line in headline(summary)]
+    cautions = run_cautions(summary)
+    if cautions:
+        out += ["", "## Cautions", ""]
+        out += [f"- {line}" for line in cautions]
 
     out += [
         "",
@@ -113,7 +126,7 @@ def markdown(summary: dict, run_id: str = "") -> str:
     for name, m in summary["metrics"].items():
         if m["n"] == 0:
             continue
-        label = DESCRIPTIONS.get(name, name)
+        label = describe(name)
         out.append(
             f"| `{name}` {label} | {_mean(m)} | {fmt(m['sd'])} | {fmt(m['p5'])} | "
             f"{fmt(m['p25'])} | {percentile(m, 50)} | {fmt(m['p75'])} | {fmt(m['p95'])} | "
@@ -138,7 +151,7 @@ def markdown(summary: dict, run_id: str = "") -> str:
     for event, p in summary["probabilities"].items():
         curve = curves.get(event) or curves.get(event.replace("_at_end", ""))
         cells = " | ".join(curve_value(curve[m], n) for m in years) if curve else ""
-        out.append(f"| {DESCRIPTIONS.get(event, event)} | {probability(p)} | {cells} |")
+        out.append(f"| {describe(event, True)} | {probability(p)} | {cells} |")
 
     traj = summary["trajectories"]
     if traj:
@@ -192,6 +205,8 @@ def markdown(summary: dict, run_id: str = "") -> str:
             out.append(f"| `{fid}` | {fact['figure']} | {fact['date']} | {fact['source']} |")
     out += ["", "## Provenance", ""]
     out.append(f"- scenario hash `{prov['scenario_hash']}`, engine {prov['engine_version']}")
+    if overrides:
+        out.append(f"- overrides, applied after `extends`: `{overrides}`")
     pk = ", ".join(f"{k} {v}" for k, v in prov["packages"].items())
     out.append(f"- {pk}")
     out.append(

@@ -29,11 +29,14 @@ class Series:
     final_warheads: np.ndarray | None
 
 
-def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dict[str, tuple]:
+def figures(
+    series: list[Series], averted: dict[str, dict] | None = None, level: str = "95%"
+) -> dict[str, tuple]:
     """PNG images by file name: {name: (caption, png bytes)}.
 
     `averted` maps a scenario label to its weapons-averted rows (comparison.json's
-    `vs_baseline.averted`); given, it adds a chart of them.
+    `vs_baseline.averted`, with intervals at the confidence `level`); given, it adds a
+    chart of them.
     """
     out: dict[str, tuple] = {}
     several = len(series) > 1
@@ -69,7 +72,7 @@ def figures(series: list[Series], averted: dict[str, dict] | None = None) -> dic
             _averted(ax, averted, quantity, [s.label for s in series])
         out["averted.png"] = (
             "Weapons averted: the baseline minus each scenario at the end of each year, "
-            "mean with its 95% confidence interval.",
+            f"mean with its {level} confidence interval.",
             png(fig),
         )
     return out
@@ -159,8 +162,9 @@ def _averted(ax, averted: dict[str, dict], quantity: str, labels: list[str]) -> 
         colour = _colour(labels.index(label) if label in labels else k, len(labels))
         years = np.array([r["year"] for r in rows], dtype=float) + 0.08 * (k - 1)
         mean = np.array([r["diff"] for r in rows])
-        lo = np.array([r["diff"] - r["ci95"][0] if r["ci95"] else 0.0 for r in rows])
-        hi = np.array([r["ci95"][1] - r["diff"] if r["ci95"] else 0.0 for r in rows])
+        cis = [r.get("ci", r.get("ci95")) for r in rows]
+        lo = np.array([r["diff"] - ci[0] if ci else 0.0 for r, ci in zip(rows, cis, strict=True)])
+        hi = np.array([ci[1] - r["diff"] if ci else 0.0 for r, ci in zip(rows, cis, strict=True)])
         ax.errorbar(years, mean, yerr=[lo, hi], color=colour, marker="o", ms=4, capsize=3,
                     label=label)  # fmt: skip
     first = next(iter(averted.values()))[quantity]

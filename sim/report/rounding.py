@@ -120,10 +120,11 @@ def probability(p: dict, interval: bool = True) -> str:
 
 
 def difference(d: dict) -> str:
-    """`-12.1 [-14.7, -9.6]`: a difference and its 95% interval at the places of its s.e."""
+    """`-12.1 [-14.7, -9.6]`: a difference and its interval (`ci`, or an earlier
+    comparison's `ci95`) at the places of its s.e."""
     if not _present(d.get("diff")):
         return "–"
-    ci, se = d.get("ci95"), d.get("se")
+    ci, se = d.get("ci", d.get("ci95")), d.get("se")
     if not ci:
         return signed(d["diff"])
     if not se or negligible(se, d["diff"]):

@@ -19,9 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine.folders import atomic_folder, save_or_rescue
-from sim.plan.outcomes import DESCRIPTIONS
+from sim.plan.outcomes import describe
 from sim.report.blocks import Block, to_html, to_markdown
+from sim.report.markdown import overrides_text
 from sim.report.rounding import estimate, fmt, probability
+from sim.sweep.plan import known_outputs
 from sim.sweep.run import SweepRun
 from sim.sweep.sensitivity import NO_VARIATION, Ranking
 from sim.sweep.table import outcome_column, table, write_csv, write_parquet
@@ -30,17 +32,11 @@ PREVIEW_ROWS = 25
 
 
 def label(outcome: str) -> str:
-    metrics_like = outcome not in (
-        "deal_reached",
-        "freeze_in_force_at_end",
-        "freeze_collapsed",
-        "nuclear_test",
-        "talks_opened",
-        "cheating",
-        "unsc_resolution",
-    )
-    text = DESCRIPTIONS.get(outcome, outcome)
-    return text if metrics_like else f"P({text})"
+    """An analysed outcome's label: `P(...)` for an event (a sweep's `cheating_detected`
+    is the event; see `sim.sweep.plan.known_outputs`)."""
+    event = outcome in known_outputs()[1]
+    text = describe(outcome, event)
+    return f"P({text})" if event else text
 
 
 def write_sweep(sweep: SweepRun, rankings: dict[str, Ranking], out: Path, info: dict) -> Path:
@@ -157,7 +153,8 @@ def report_blocks(
             f"{_design_name(d.kind)} over {len(d.factors)} factor(s), {size}, "
             f"{plan.reps:,} replications each, seed {plan.seed}. Every point uses the same "
             "seed, so replication i shares its random numbers across points (common random "
-            "numbers).",
+            "numbers)."
+            + (f" Fixed overrides: `{overrides_text(base.overrides)}`." if base.overrides else ""),
         ),
         (
             "p",

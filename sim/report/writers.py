@@ -26,18 +26,26 @@ from sim.report.markdown import markdown
 
 
 def make_run_id(results) -> str:
+    """`<date>-<time>-seed<seed>-n<replications>`, then `-set<hash>` for a run with overrides."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-seed{results.seed}-n{results.replications}"
+    mark = folders.overrides_mark(results.scenario.overrides)
+    return f"{stamp}-seed{results.seed}-n{results.replications}{mark}"
 
 
-def write_run(results, out: Path, run_id: str | None = None, charts: bool = True) -> Path:
+def write_run(
+    results, out: Path, run_id: str | None = None, charts: bool = True, name: str | None = None
+) -> Path:
     """Write `out/<scenario>/<run-id>/` atomically and return where it is.
 
-    If that fails late (a full disk), the folder is written to a rescue folder
-    instead and `SaveError` says where (see `sim.engine.folders.save_or_rescue`).
+    `name` replaces the scenario's name in the path (`sim run --name`). If writing
+    fails late (a full disk), the folder is written to a rescue folder instead and
+    `SaveError` says where (see `sim.engine.folders.save_or_rescue`).
     """
     run_id = run_id or make_run_id(results)
-    name = check_name(results.scenario.name, "scenario name", results.scenario.path)
+    if name is None:
+        name = check_name(results.scenario.name, "scenario name", results.scenario.path)
+    else:
+        check_name(name, "--name", "--name")
     check_name(run_id, "run id")
 
     def write(root: Path) -> Path:

@@ -17,6 +17,7 @@ files.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 from collections.abc import Sequence
@@ -47,7 +48,7 @@ class Override:
     """One change `path=value` to a loaded scenario, and where it was written.
 
     `file` is what messages name: `--set talks.rounds_per_year=3`, `--param`,
-    or a sweep file (with its line).
+    or a sweep file (with its line); `text` is `PATH=VALUE` as typed, if it was.
     """
 
     path: str
@@ -55,6 +56,15 @@ class Override:
     file: str = "--set"
     line: int | None = None
     column: int | None = None
+    text: str | None = None
+
+    def __str__(self) -> str:
+        """`PATH=VALUE`: as typed, else with the value written as YAML (flow style)."""
+        if self.text is not None:
+            return self.text
+        value = self.value
+        shown = value if isinstance(value, str) else "" if value is None else json.dumps(value)
+        return f"{self.path}={shown}"
 
 
 def load_scenario(
@@ -76,9 +86,11 @@ def load_scenario(
         _apply(data, origins, change)
     data.setdefault("name", name_of(path))
     try:
-        return _validate(data, origins, str(path), require_sources=require_sources)
+        scenario = _validate(data, origins, str(path), require_sources=require_sources)
     except ScenarioError as exc:
         raise ScenarioError(_blame_changes(exc.problems, origins, chain)) from None
+    scenario._overrides = [str(change) for change in changes]
+    return scenario
 
 
 def scenario_from_dict(
@@ -121,6 +133,7 @@ def apply_overrides(
         _apply(data, origins, change)
     changed = _validate(data, origins, scenario.path or f"<scenario {scenario.name}>")
     changed._path = scenario.path
+    changed._overrides = [*scenario.overrides, *(str(change) for change in changes)]
     return changed
 
 
@@ -318,7 +331,7 @@ def parse_override(text: str, option: str = "--set") -> Override:
             hint="for example --set talks.p_deal.freeze_for_relief=0.2",
         )
     value = parse_yaml(raw, shown)[0] if raw.strip() else None
-    return Override(key.strip(), value, shown)
+    return Override(key.strip(), value, shown, text=text)
 
 
 def label(option: str, text: str) -> str:

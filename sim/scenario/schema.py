@@ -46,10 +46,12 @@ class Scenario(Section):
     council: Council
     calendar: dict[str, CalendarEntry] = Field(default_factory=dict)
 
-    # Set by the loader: the merged YAML as written, where it came from, the cited facts.
+    # Set by the loader: the merged YAML as written, where it came from, the cited facts,
+    # the overrides applied (`PATH=VALUE`).
     _resolved: dict = PrivateAttr(default_factory=dict)
     _path: str | None = PrivateAttr(None)
     _facts: dict = PrivateAttr(default_factory=dict)
+    _overrides: list[str] = PrivateAttr(default_factory=list)
 
     @field_validator("start")
     @classmethod
@@ -97,6 +99,11 @@ class Scenario(Section):
     def path(self) -> str | None:
         """The file it was loaded from, if any."""
         return self._path
+
+    @property
+    def overrides(self) -> list[str]:
+        """The overrides applied after `extends` (`--set`, a sweep's `set:`), as `PATH=VALUE`."""
+        return list(self._overrides)
 
     @property
     def facts_cited(self) -> dict:

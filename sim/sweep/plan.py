@@ -15,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, replace
 
+from sim.engine.folders import overrides_mark
 from sim.engine.limits import check_sweep
 from sim.engine.summary import HEADLINE_EVENTS, HEADLINE_METRICS
 from sim.errors import Problem, ScenarioError
@@ -106,7 +107,8 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
             sort_keys=True,
         ).encode()
     ).hexdigest()
-    sweep_id = f"{spec.design}-{len(points)}x{reps}-seed{seed}-{digest[:8]}"
+    mark = overrides_mark(base.overrides)  # fixed --set and set:, told apart at a glance
+    sweep_id = f"{spec.design}-{len(points)}x{reps}-seed{seed}-{digest[:8]}{mark}"
     return SweepPlan(
         spec=replace(spec, factors=factors),
         base=base,

@@ -230,6 +230,7 @@ def test_cli_compare_prints_the_tables_and_writes_the_folder(tmp_path):
         "diff",
         "se",
         "df",
+        "ci",
         "ci95",
         "n",
         "paired",
@@ -296,12 +297,12 @@ def test_t_quantile_refuses_what_has_none():
             t_quantile(p, df)
 
 
-def coverage(trials, truth, make, paired):
-    """Share of trials whose 95% interval covers the true difference."""
+def coverage(trials, truth, make, paired, confidence=0.95):
+    """Share of trials whose interval (95% unless said) covers the true difference."""
     hits = 0
     for _ in range(trials):
         x, y = make()
-        lo, hi = C.mean_difference(x, y, paired)["ci95"]
+        lo, hi = C.mean_difference(x, y, paired, confidence)["ci"]
         hits += lo <= truth <= hi
     return hits / trials
 
@@ -331,6 +332,39 @@ def test_welch_intervals_of_few_unequal_samples_cover_95_percent():
 
     rate = coverage(trials, 10.0, make, paired=False)
     assert abs(rate - 0.95) < 4 * math.sqrt(0.95 * 0.05 / trials) + 0.01, rate
+
+
+@pytest.mark.parametrize("confidence", [0.80, 0.99])
+def test_intervals_at_another_confidence_cover_that_share(confidence):
+    rng = np.random.default_rng(7)
+    trials = 3000
+
+    def make():
+        shared = rng.normal(50, 10, size=6)
+        return shared + 2 + rng.normal(0, 3, size=6), shared + rng.normal(0, 1, size=6)
+
+    rate = coverage(trials, 2.0, make, paired=True, confidence=confidence)
+    se = math.sqrt(confidence * (1 - confidence) / trials)
+    assert abs(rate - confidence) < 4 * se, rate
+
+
+def test_the_confidence_level_names_its_interval_and_widens_it():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(1, 1, 40), rng.normal(0, 1, 40)
+    at95, at90 = C.mean_difference(x, y, True), C.mean_difference(x, y, True, 0.90)
+    assert at95["ci"] == at95["ci95"] and "ci95" not in at90  # ci95 only where it is one
+    ratio = (at90["ci"][1] - at90["diff"]) / (at95["ci"][1] - at95["diff"])
+    assert ratio == pytest.approx(t_quantile(0.95, 39) / t_quantile(0.975, 39), rel=1e-12)
+    a, b = np.r_[np.ones(30), np.zeros(70)], np.r_[np.ones(10), np.zeros(90)]
+    wide = C.probability_difference(a, b, paired=False, confidence=0.99)["ci"]
+    narrow = C.probability_difference(a, b, paired=False)["ci"]
+    assert wide[0] < narrow[0] < narrow[1] < wide[1]
+    zeros = np.zeros(300)
+    bound = C.probability_difference(zeros, zeros, paired=True, confidence=0.99)["ci"][1]
+    assert bound == pytest.approx(wilson(0.0, 300, z=stats.norm.ppf(0.995))[1])
+    for bad in (0.0, 1.0, 95):
+        with pytest.raises(ValueError, match="confidence must lie strictly between 0 and 1"):
+            C.check_confidence(bad)
 
 
 def test_a_difference_of_identical_samples_is_exactly_zero():

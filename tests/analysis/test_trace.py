@@ -12,7 +12,7 @@ from conftest import SCENARIOS, save_without_charts
 from typer.testing import CliRunner
 
 import sim
-from sim.analysis.trace import pick, story, trace
+from sim.analysis.trace import percent_of, pick, story, trace
 from sim.cli.app import app
 from sim.errors import ScenarioError
 from sim.report.story import lines, narrate
@@ -99,6 +99,21 @@ def test_pick_takes_the_replication_at_the_percentile():
         pick(np.array([np.nan, np.nan]), "median")
 
 
+def test_pick_takes_any_percentile_and_the_extremes():
+    values = np.array([5.0, 1.0, 3.0, np.nan, 4.0, 2.0])  # ranked: 1 (1), 5 (2), 2 (3), 4, 0
+    assert (pick(values, "min"), pick(values, "max")) == (1, 0)
+    assert (pick(values, "p0"), pick(values, "p100"), pick(values, "P50")) == (1, 0, 2)
+    # rank round(q/100 x 4), halves up: p12.5 -> rank 0.5 -> 1, p37.5 -> 1.5 -> 2, p62.5 -> 3
+    assert [pick(values, p) for p in ("p12.5", "p37.5", "p62.5", "p87.4")] == [5, 2, 4, 4]
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=101)  # 101 values: percentile q is rank q exactly
+    for q in (1, 7, 33, 50, 99):
+        assert x[pick(x, f"p{q}")] == np.sort(x)[q]
+    for bad in ("p101", "p-1", "p", "p1e1", "mean", "95", "p 5", "p50%"):
+        with pytest.raises(ScenarioError, match="unknown pick"):
+            percent_of(bad)
+
+
 def test_pick_median_from_a_folder_and_from_a_file_agree(saved):
     results, folder = saved
     values = results.scalars["final_warheads"]
@@ -157,7 +172,8 @@ def test_cli_trace_refuses_bad_input_with_exit_2(saved):
         (folder, "--rep", REPS): f"out of range: the run has {REPS} replications",
         (FREEZE, "--pick", "median", "--metric", "final_warhead"): "did you mean 'final_warheads'?",
         (FREEZE, "--pick", "mean"): "unknown pick 'mean'",
-        (FREEZE,): "say which replication: --rep K, or --pick median|p5|p95",
+        (FREEZE,): "say which replication: --rep K, or --pick median|min|max|pNN",
+        (FREEZE, "--pick", "p101"): "use median, min, max, or a percentile pNN with 0 <= NN <= 100",
         (FREEZE, "--rep", 1, "--pick", "median"): "say which replication",
         (folder, "--rep", 1, "--seed", 3): "a result folder is replayed as it was run",
         (folder.parent, "--rep", 1): "not a result folder",

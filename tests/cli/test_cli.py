@@ -104,6 +104,19 @@ def test_validate_reports_each_file(tmp_path):
     assert invoke("validate", "--strict", *sorted(SCENARIOS.glob("*.yaml"))).exit_code == 0
 
 
+def test_validate_checks_a_sweep_file_as_a_dry_run_would(tmp_path):
+    shipped = SCENARIOS / "sweeps" / "production.sweep.yaml"
+    result = invoke("validate", shipped)
+    assert result.exit_code == 0, result.output
+    assert f"ok  {shipped}: sweep 'production' of stalled — grid design, 27 points" in result.output
+    bad = tmp_path / "bad.sweep.yaml"
+    bad.write_text(f"scenario: {SCENARIOS / 'stalled.yaml'}\nproduct:\n  arsenal.growht: [0, 1]\n")
+    result = invoke("validate", bad)
+    assert result.exit_code == 2
+    assert f"error: {bad}:3:3: arsenal.growht: not a parameter" in result.output
+    assert "did you mean 'arsenal.growth'?" in result.output
+
+
 def test_show_prints_the_resolved_scenario():
     result = invoke("show", SCENARIOS / "freeze.yaml", "--set", "deal.relief=0.3")
     assert result.exit_code == 0

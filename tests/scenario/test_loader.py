@@ -459,3 +459,15 @@ def test_an_override_path_that_cannot_be_a_key_path_is_refused(base):
     p = one(base, overrides=[".".join(["a"] * 40) + "=1"])
     assert p.file.startswith("--set a.a.a") and "not a key path" in p.message
     assert one(base, overrides=["a..b=1"]).message == "empty key in the path"
+
+
+def test_a_scenario_keeps_its_overrides_as_given():
+    given = ["deal.relief=0.3", "arsenal.growth={uniform: [0, 0.1]}"]
+    assert sim.load_scenario(SCENARIOS / "freeze.yaml", overrides=given).overrides == given
+    as_mapping = {"deal.relief": 0.3, "talks.us_demand": "arms_control", "title": None}
+    assert sim.load_scenario(SCENARIOS / "freeze.yaml", overrides=as_mapping).overrides == [
+        "deal.relief=0.3",
+        "talks.us_demand=arms_control",
+        "title=",
+    ]
+    assert sim.load_scenario(SCENARIOS / "freeze.yaml").overrides == []

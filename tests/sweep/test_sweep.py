@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from conftest import SCENARIOS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli.app import app
+from sim.engine.folders import overrides_mark
 from sim.errors import ScenarioError
 from sim.sweep.designs import latin_hypercube
 from sim.sweep.files import build_spec
@@ -402,6 +404,16 @@ def test_help_has_examples_and_sim_help_stays_light():
     assert "HEAVY []" in out
 
 
+def test_fixed_overrides_mark_the_sweep_id():
+    plain = plan_sweep(build_spec(STALLED, ["arsenal.production_rate=6,12"], reps=2))
+    fixed = plan_sweep(
+        build_spec(STALLED, ["arsenal.production_rate=6,12"], reps=2, sets=["arsenal.growth=0.05"])
+    )
+    assert "-set" not in plain.id and fixed.base.overrides == ["arsenal.growth=0.05"]
+    assert fixed.id.endswith(overrides_mark(["arsenal.growth=0.05"]))
+    assert fixed.id.removesuffix(overrides_mark(["arsenal.growth=0.05"])) != plain.id
+
+
 def test_plan_errors_are_scenario_errors():
     with pytest.raises(ScenarioError, match="not a parameter"):
         plan_sweep(build_spec(STALLED, ["no.such.path=1,2"]))
@@ -411,11 +423,10 @@ def test_the_readme_sweep_file_is_valid(tmp_path):
     readme = (SCENARIOS.parent / "README.md").read_text()
     section = readme.split("### Sweep files", 1)[1]
     text = section.split("```yaml\n", 1)[1].split("```", 1)[0]
-    assert "scenario: scenarios/stalled.yaml" in text
-    (tmp_path / "production.sweep.yaml").write_text(
-        text.replace("scenarios/stalled.yaml", str(STALLED))
-    )
-    result = sweep(tmp_path / "production.sweep.yaml", "-o", tmp_path, "--dry-run")
+    shipped = SCENARIOS / "sweeps" / "production.sweep.yaml"
+    assert text.startswith("# scenarios/sweeps/production.sweep.yaml\n")
+    assert yaml.safe_load(text) == yaml.safe_load(shipped.read_text())  # shown as shipped
+    result = sweep(shipped, "-o", tmp_path, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "points: 27 (27 distinct) x 200 replications, seed 7" in result.output
     assert "arsenal.initial_warheads: 35, 50, 70  (zipped)" in result.output
