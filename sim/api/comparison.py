@@ -184,6 +184,7 @@ def compare(
     seed: int | None = None,
     workers: int | None = None,
     overrides: Overrides = None,
+    confidence: float = 0.95,
     progress: ProgressArg = None,
 ) -> Comparison:
     """Compare runs with the first, the baseline, as `sim compare` does.
@@ -194,7 +195,9 @@ def compare(
     they pair (common random numbers): `reps` and `seed` if given, else the
     first folder's or Results', else the first scenario's `run:` section;
     `overrides` (as `--set`) apply to each of them. Folders and Results are
-    taken as they are, never rerun. `progress=True` shows a bar per scenario.
+    taken as they are, never rerun. Every interval of a difference is at the
+    `confidence` level (as `--confidence`). `progress=True` shows a bar per
+    scenario.
     Raises ScenarioError for input that cannot be compared (a missing file,
     runs over different months), naming it.
     """
@@ -205,7 +208,7 @@ def compare(
     sources = [_prepare(x, overrides) for x in runs]
     with progress_bar(progress) as update:
         gathered = gather(sources, reps=reps, seed=seed, workers=workers, progress=update)
-    return Comparison(compare_runs(gathered), gathered)
+    return Comparison(compare_runs(gathered, confidence=confidence), gathered)
 
 
 def _prepare(source, overrides: Overrides):

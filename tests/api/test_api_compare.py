@@ -145,3 +145,13 @@ def test_progress_counts_each_scenario(files):
                         progress=lambda d, t: calls.append((d, t)))  # fmt: skip
     assert calls.count((REPS, REPS)) == 2  # each scenario finishes
     assert numbers(again.summary()) == numbers(files.summary())
+
+
+def test_compare_takes_the_confidence_level_of_its_intervals():
+    at90 = sim.compare(STALLED, FREEZE, reps=60, seed=3, workers=1, confidence=0.9)
+    at95 = sim.compare(STALLED, FREEZE, reps=60, seed=3, workers=1)
+    d90 = at90.summary()["scenarios"]["freeze"]["vs_baseline"]["metrics"]["final_warheads"]
+    d95 = at95.summary()["scenarios"]["freeze"]["vs_baseline"]["metrics"]["final_warheads"]
+    assert d90["diff"] == d95["diff"]
+    width = lambda d: d["ci"][1] - d["ci"][0]  # noqa: E731
+    assert width(d90) < width(d95)
