@@ -3,12 +3,15 @@
 Tables are written with the stdlib `csv` module, so no name or label can shift
 a column, block by block so a big table is never all in memory as text; an
 empty cell means the event did not happen (NaN). Used for a run's
-`replications.csv` and for the spool of a streamed run.
+`replications.csv` and for the spool of a streamed run. A table too big to
+hold (a streamed run's, a big sweep's) is turned into Parquet block by block
+(`csv_to_parquet`), and one column of it can be read back alone (`read_column`).
 """
 
 from __future__ import annotations
 
 import csv
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -69,13 +72,19 @@ def write_table(columns: dict[str, np.ndarray], path: Path) -> None:
 
 
 def write_parquet(columns: dict[str, np.ndarray], path: Path) -> bool:
-    """The same table as Parquet, when pyarrow is installed."""
+    """The same table as Parquet, when pyarrow is installed; NaN (the event did not happen)
+    is null, as an empty cell of the CSV is."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         return False
-    table = pa.table({k: (v.tolist() if v.dtype == object else v) for k, v in columns.items()})
+    table = pa.table(
+        {
+            k: pa.array(v.tolist() if v.dtype == object else v, from_pandas=True)
+            for k, v in columns.items()
+        }
+    )
     pq.write_table(table, path)
     return True
 
@@ -89,3 +98,89 @@ def write_trajectories(results, path: Path) -> None:
     arrays.update(results.trajectories)
     with path.open("wb") as f:
         np.savez(f, **arrays)
+
+
+#: CSV bytes read into memory at a time when a table is converted to Parquet (one row group).
+PARQUET_BLOCK = 8 << 20
+
+
+def _first_row_types(path: Path) -> dict[str, str]:
+    """Column types from the header and the first row, for a table `TableWriter` wrote.
+
+    Integers are written without a point and floats always with one (`repr`),
+    so the first row tells them apart; an empty cell (an event that did not
+    happen) is a float column; anything that is not a number is text.
+    """
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, [])
+        first = next(reader, [""] * len(header))
+    types = {}
+    for name, cell in zip(header, first, strict=True):
+        try:
+            int(cell)
+            types[name] = "int64"
+        except ValueError:
+            try:
+                float(cell or "nan")
+                types[name] = "float64"
+            except ValueError:
+                types[name] = "string"
+    return types
+
+
+def csv_to_parquet(source: Path, target: Path, types: dict[str, str] | None = None) -> bool:
+    """Convert a CSV table to Parquet block by block, so memory stays flat however long it is.
+
+    `types` maps column names to Arrow type names (`int64`, `float64`,
+    `string`); by default they are read from the first row (`_first_row_types`),
+    which gives the same schema as a kept run's `write_parquet`. An empty cell
+    is null. Returns False (writing nothing) when pyarrow is not installed.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+        import pyarrow.parquet as pq
+    except ImportError:
+        return False
+    types = types or _first_row_types(source)
+    reader = pcsv.open_csv(
+        source,
+        read_options=pcsv.ReadOptions(block_size=PARQUET_BLOCK),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types={k: pa.type_for_alias(v) for k, v in types.items()},
+            strings_can_be_null=True,
+        ),
+    )
+    with reader, pq.ParquetWriter(target, reader.schema) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
+    return True
+
+
+def read_column(path: Path, name: str) -> np.ndarray:
+    """One numeric column of a CSV table, without the others (an empty cell is NaN).
+
+    With pyarrow, only that column is converted; without, the stdlib reader
+    keeps one row at a time. Either way memory holds 8 bytes a row.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:
+        values = array("d")
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.reader(f)
+            k = next(reader).index(name)
+            values.extend(float(row[k] or "nan") for row in reader)
+        return np.frombuffer(values, dtype=float)
+    table = pcsv.read_csv(
+        path,
+        read_options=pcsv.ReadOptions(block_size=PARQUET_BLOCK),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(
+            include_columns=[name], column_types={name: pa.float64()}
+        ),
+    )
+    return table.column(name).to_numpy(zero_copy_only=False).astype(float)
