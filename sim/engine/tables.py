@@ -72,19 +72,13 @@ def write_table(columns: dict[str, np.ndarray], path: Path) -> None:
 
 
 def write_parquet(columns: dict[str, np.ndarray], path: Path) -> bool:
-    """The same table as Parquet, when pyarrow is installed; NaN (the event did not happen)
-    is null, as an empty cell of the CSV is."""
+    """The same table as Parquet, when pyarrow is installed."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
         return False
-    table = pa.table(
-        {
-            k: pa.array(v.tolist() if v.dtype == object else v, from_pandas=True)
-            for k, v in columns.items()
-        }
-    )
+    table = pa.table({k: (v.tolist() if v.dtype == object else v) for k, v in columns.items()})
     pq.write_table(table, path)
     return True
 
@@ -129,13 +123,17 @@ def _first_row_types(path: Path) -> dict[str, str]:
     return types
 
 
-def csv_to_parquet(source: Path, target: Path, types: dict[str, str] | None = None) -> bool:
+def csv_to_parquet(
+    source: Path, target: Path, types: dict[str, str] | None = None, nan: bool = False
+) -> bool:
     """Convert a CSV table to Parquet block by block, so memory stays flat however long it is.
 
     `types` maps column names to Arrow type names (`int64`, `float64`,
     `string`); by default they are read from the first row (`_first_row_types`),
-    which gives the same schema as a kept run's `write_parquet`. An empty cell
-    is null. Returns False (writing nothing) when pyarrow is not installed.
+    which gives the schema of a kept run's `write_parquet`. An empty cell is
+    null, or with `nan` NaN in a float column (as a kept run's table holds an
+    event that did not happen). Returns False (writing nothing) when pyarrow is
+    not installed.
     """
     try:
         import pyarrow as pa
@@ -153,10 +151,37 @@ def csv_to_parquet(source: Path, target: Path, types: dict[str, str] | None = No
             strings_can_be_null=True,
         ),
     )
-    with reader, pq.ParquetWriter(target, reader.schema) as writer:
+    schema = reader.schema
+    fill = [nan and f.type == pa.float64() for f in schema]
+    with reader, pq.ParquetWriter(target, schema) as writer:
         for batch in reader:
-            writer.write_batch(batch)
+            columns = [
+                _nan_array(pa, column) if k else column
+                for column, k in zip(batch.columns, fill, strict=True)
+            ]
+            writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=schema))
     return True
+
+
+def _floats(column) -> np.ndarray:
+    """A float64 Arrow array as numpy, nulls as NaN.
+
+    Read from its buffers: pyarrow's own conversions (`to_numpy`, Python
+    scalars) import pandas, a fifth of a second of every run.
+    """
+    validity, data = column.buffers()
+    n, offset = len(column), column.offset
+    values = np.frombuffer(data, dtype=np.float64, count=offset + n)[offset:].copy()
+    if validity is not None and column.null_count:
+        bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        values[bits[offset : offset + n] == 0] = np.nan
+    return values
+
+
+def _nan_array(pa, column):
+    """A float64 Arrow array with its nulls as NaN (what a kept run's table holds)."""
+    values = _floats(column)
+    return pa.Array.from_buffers(pa.float64(), len(values), [None, pa.py_buffer(values)])
 
 
 def read_column(path: Path, name: str) -> np.ndarray:
@@ -183,4 +208,5 @@ def read_column(path: Path, name: str) -> np.ndarray:
             include_columns=[name], column_types={name: pa.float64()}
         ),
     )
-    return table.column(name).to_numpy(zero_copy_only=False).astype(float)
+    chunks = [_floats(chunk) for chunk in table.column(name).chunks]
+    return np.concatenate(chunks) if chunks else np.empty(0)

@@ -75,7 +75,7 @@ def write_replications(results: Results | StreamedResults, folder: Path) -> None
             os.link(source, target)
         except OSError:
             shutil.copyfile(source, target)
-        csv_to_parquet(target, folder / "replications.parquet")
+        csv_to_parquet(target, folder / "replications.parquet", nan=True)
         return
     table = results.table()
     write_table(table, folder / "replications.csv")
