@@ -270,7 +270,7 @@ def _finish(result, runner, out: Path, store) -> None:
         )
         for point in [p for p in plan.unique().values() if p.key in result.failed][:5]:
             shown = ", ".join(f"{k}={v}" for k, v in point.values.items())
-            err(f"  point {point.index} ({shown}): {result.record(point)['error']}")
+            err(f"  point {point.index} ({shown}): {result.error(point)}")
     typer.echo(f"Results: {folder}")
     if failed:
         raise typer.Exit(1)
