@@ -94,8 +94,12 @@ def write_trajectories(results, path: Path) -> None:
         np.savez(f, **arrays)
 
 
-#: CSV bytes read into memory at a time when a table is converted to Parquet (one row group).
-PARQUET_BLOCK = 8 << 20
+#: CSV bytes parsed at a time when a table is converted to Parquet: larger blocks make
+#: pyarrow's reader and writer hold far more (a 16 MB block, 700 MB for a 600 MB table).
+PARQUET_BLOCK = 1 << 20
+#: Arrow bytes gathered into one Parquet row group: the file's footer keeps about 1 KB a
+#: column for each row group, so groups of one block each would grow with the table.
+ROW_GROUP_BYTES = 8 << 20
 
 
 def _first_row_types(path: Path) -> dict[str, str]:
@@ -144,7 +148,7 @@ def csv_to_parquet(
     types = types or _first_row_types(source)
     reader = pcsv.open_csv(
         source,
-        read_options=pcsv.ReadOptions(block_size=PARQUET_BLOCK),
+        read_options=pcsv.ReadOptions(block_size=PARQUET_BLOCK, use_threads=False),
         parse_options=pcsv.ParseOptions(newlines_in_values=True),
         convert_options=pcsv.ConvertOptions(
             column_types={k: pa.type_for_alias(v) for k, v in types.items()},
@@ -154,12 +158,18 @@ def csv_to_parquet(
     schema = reader.schema
     fill = [nan and f.type == pa.float64() for f in schema]
     with reader, pq.ParquetWriter(target, schema) as writer:
+        group: list = []
         for batch in reader:
             columns = [
                 _nan_array(pa, column) if k else column
                 for column, k in zip(batch.columns, fill, strict=True)
             ]
-            writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=schema))
+            group.append(pa.RecordBatch.from_arrays(columns, schema=schema))
+            if sum(b.nbytes for b in group) >= ROW_GROUP_BYTES:
+                writer.write_table(pa.Table.from_batches(group, schema=schema))
+                group = []
+        if group:
+            writer.write_table(pa.Table.from_batches(group, schema=schema))
     return True
 
 

@@ -182,24 +182,18 @@ def _checked(outcome: Any, point: Point, plan: SweepPlan) -> dict:
     return outcome
 
 
-def pending(plan: SweepPlan, store: PointStore, retry_failed: bool = False) -> tuple[int, int, int]:
-    """(to run, cached, failed earlier) without running anything: for --dry-run."""
-    todo = cached = failed = 0
-    for key in plan.unique():
+def pending(
+    plan: SweepPlan, store: PointStore, retry_failed: bool = False
+) -> tuple[list[Point], int, int]:
+    """(points to run, cached, failed earlier) without running anything: for --dry-run."""
+    todo: list[Point] = []
+    cached = failed = 0
+    for key, point in plan.unique().items():
         record = store.get(key)
         if record is None or (record["status"] != "ok" and retry_failed):
-            todo += 1
+            todo.append(point)
         elif record["status"] == "ok":
             cached += 1
         else:
             failed += 1
     return todo, cached, failed
-
-
-def pilot(plan: SweepPlan, reps: int = 20) -> float:
-    """Seconds per replication, from a short run of the first point (nothing is stored)."""
-    point = plan.points[0]
-    n = max(1, min(reps, plan.reps))
-    clock = time.perf_counter()
-    _simulate(plan.scenario(point), n, plan.seed)
-    return (time.perf_counter() - clock) / n

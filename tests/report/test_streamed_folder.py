@@ -69,7 +69,7 @@ def test_its_spread_of_final_warheads_is_read_back_from_the_table(folders):
 
 
 def test_conversion_goes_block_by_block_with_empty_first_cells(tmp_path, monkeypatch):
-    """Many row groups (one per block), an event column empty in the first rows, a text column
+    """Many blocks and row groups, an event column empty in the first rows, a text column
     with a comma and a line break: the same values as the whole table converted at once."""
     rows = 3000
     months = np.full(rows, np.nan)
@@ -83,6 +83,7 @@ def test_conversion_goes_block_by_block_with_empty_first_cells(tmp_path, monkeyp
     }
     tables.write_table(columns, tmp_path / "t.csv")
     monkeypatch.setattr(tables, "PARQUET_BLOCK", 4096)
+    monkeypatch.setattr(tables, "ROW_GROUP_BYTES", 8192)
     assert csv_to_parquet(tmp_path / "t.csv", tmp_path / "t.parquet", nan=True)
     assert pq.ParquetFile(tmp_path / "t.parquet").num_row_groups > 10
     tables.write_parquet(columns, tmp_path / "whole.parquet")

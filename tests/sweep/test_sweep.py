@@ -192,6 +192,8 @@ def test_dry_run_prints_the_plan_and_computes_nothing(tmp_path):
     assert "points: 9 (9 distinct) x 30 replications" in result.output
     assert "cached: 0; failed earlier: 0; to run: 9" in result.output
     assert "ms a replication" in result.output and "estimate: about" in result.output
+    assert "workers: 2 local processes at " in result.output  # their parallel efficiency
+    assert "planning " in result.output and "analysis and report " in result.output
     assert "Nothing was run (--dry-run)." in result.output
     assert not any(tmp_path.iterdir())
 

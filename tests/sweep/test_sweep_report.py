@@ -201,3 +201,46 @@ def test_a_sweep_keeps_a_row_of_numbers_a_point_not_its_record(monkeypatch):
     assert all(task[0] is plan.base for tasks in executor.calls for task in tasks)
     mean = record["metrics"]["final_material"]["mean"]
     assert swept.figures.get(plan.points[599].key, "final_material") == mean
+
+
+# --------------------------------------------------------------------------- the dry run's estimate
+
+
+def test_an_estimate_adds_planning_the_points_on_the_workers_and_the_report():
+    from sim.sweep.estimate import Estimate
+
+    e = Estimate(points=100, pilot_points=8, pilot_reps=50, point_seconds=0.08,
+                 fixed_seconds=0.01, rep_seconds=0.0014, workers=2, efficiency=0.8,
+                 startup_seconds=0.5, parent_seconds=0.002, planning_seconds=3.0,
+                 report_seconds=4.0)  # fmt: skip
+    run = e.run_seconds
+    assert e.computing_seconds == pytest.approx(8.0)
+    assert run is not None and run >= 0.5 + 100 * 0.08 / (2 * 0.8)
+    assert run <= 0.5 + 100 * (0.08 / 1.6 + 0.001) + 1e-12
+    assert e.total_seconds == pytest.approx(3.0 + run + 4.0)
+    unknown = Estimate(**{**e.__dict__, "workers": None, "efficiency": None})
+    assert unknown.run_seconds is None and unknown.total_seconds is None
+    assert Estimate(**{**e.__dict__, "points": 0}).run_seconds == 0.0
+
+
+def test_a_pilot_times_points_spread_over_the_design_and_leaves_nothing_behind(tmp_path):
+    import tempfile as tf
+
+    from sim.engine.executors import DaskExecutor, LocalExecutor
+    from sim.sweep import estimate as E
+
+    plan = plan_sweep(build_spec(STALLED, ["arsenal.production_rate=4:20:40"], reps=8, seed=1))
+    todo = list(plan.unique().values())
+    assert [p.index for p in E._spread(todo, 5)] == [0, 9, 19, 29, 39]
+    before = set(Path(tf.gettempdir()).glob("sim-pilot-*"))
+    e = E.estimate(plan, todo, LocalExecutor(1), planning_seconds=0.25)
+    assert (e.points, e.pilot_reps, e.workers, e.efficiency) == (40, 8, 1, None)
+    assert E.FEWEST_POINTS <= e.pilot_points <= E.MOST_POINTS
+    assert e.point_seconds == pytest.approx(e.fixed_seconds + 8 * e.rep_seconds)
+    assert e.total_seconds is not None and e.total_seconds > e.planning_seconds
+    assert set(Path(tf.gettempdir()).glob("sim-pilot-*")) == before
+    cluster = DaskExecutor("tcp://127.0.0.1:1")  # never connected: the pilot runs here
+    far = E.estimate(plan, todo[:3], cluster, planning_seconds=0.25)
+    assert far.workers is None and far.total_seconds is None and cluster.client is None
+    lines = E.describe(e)
+    assert lines[0].startswith(f"  pilot: {e.pilot_points} point(s) of 8 replications: ")
