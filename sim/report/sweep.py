@@ -238,7 +238,7 @@ def report_blocks(
     blocks += _points_blocks(sweep, rankings)
     blocks += [
         ("h2", "How to read this"),
-        ("ul", reading_guide(d.kind, methods, bool(plots) and any("heatmap" in n for n in plots))),
+        ("ul", reading_guide(d.kind, methods, any("heatmap" in n for n in plots or {}))),
         ("h2", "Provenance"),
         (
             "ul",

@@ -132,7 +132,7 @@ class Records(Mapping[str, dict]):
     """Every distinct point's record by key, read from the store when asked, never all held."""
 
     def __init__(self, store, keys: list[str]):
-        self.store, self.keys, self.known = store, keys, frozenset(keys)
+        self.store, self.order, self.known = store, keys, frozenset(keys)
 
     def __getitem__(self, key: str) -> dict:
         record = self.store.get(key) if key in self.known else None
@@ -141,7 +141,7 @@ class Records(Mapping[str, dict]):
         return record
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.keys)
+        return iter(self.order)
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.order)

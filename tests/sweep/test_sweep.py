@@ -366,6 +366,9 @@ def test_an_unreadable_cache_record_is_computed_again(tmp_path):
         again = run_sweep(plan, store, ex)
     assert (again.computed, again.cached) == (1, 1)
     assert again.records[key]["metrics"] == first.records[key]["metrics"]
+    # records are read from the store when asked, as a mapping by key
+    assert list(again.records.keys()) == [p.key for p in plan.points]
+    assert [r["key"] for r in again.records.values()] == [p.key for p in plan.points]
 
 
 def test_report_without_matplotlib_says_plots_are_off(tmp_path, monkeypatch):
