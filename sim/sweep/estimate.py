@@ -49,6 +49,8 @@ PILOT_REPS = 200
 PILOT_SECONDS = 1.5
 #: Pilot points: at least this many (and two a worker), at most `MOST_POINTS`.
 FEWEST_POINTS, MOST_POINTS = 4, 16
+#: Wall seconds the workers are kept busy to measure their parallel efficiency.
+PARALLEL_SECONDS = 1.5
 #: Points of the smaller design whose analysis is timed and scaled.
 ANALYSIS_POINTS = 256
 
@@ -122,7 +124,7 @@ def estimate(plan: SweepPlan, todo: list[Point], executor, planning_seconds: flo
     startup, efficiency = 0.0, None
     if isinstance(executor, LocalExecutor) and executor.workers > 1 and len(todo) > 1:
         with executor:  # its pool is closed again at once: a dry run runs nothing after
-            startup, efficiency = _parallel(executor, plan, chosen, reps, a + b, sum(full))
+            startup, efficiency = _parallel(executor, plan, chosen, reps, a, b, sum(full))
     record = run_point(plan.base, chosen[0].values, chosen[0].key, 1, plan.seed)
     parent, row = _bookkeeping(record, plan)
     return Estimate(
@@ -154,22 +156,29 @@ def _time(fn, *args) -> float:
     return time.perf_counter() - clock
 
 
-def _parallel(executor, plan: SweepPlan, chosen: list[Point], reps: int, one: float, serial: float):
-    """(pool start-up seconds, parallel efficiency) of local worker processes, measured."""
+def _parallel(executor, plan: SweepPlan, chosen: list[Point], reps: int, a: float, b: float,
+              serial: float) -> tuple[float, float]:  # fmt: skip
+    """(pool start-up seconds, parallel efficiency) of local worker processes, measured.
+
+    A first batch starts the pool and warms every worker (tasks of about 0.1 s,
+    two a worker, so each worker gets one); then the pilot points, repeated to
+    keep the workers busy for about `PARALLEL_SECONDS`, run through the executor:
+    their serial time shared among the workers, against the wall time it took.
+    """
     workers = min(executor.workers, len(chosen))
-    warm = [(plan.base, p.values, p.key, 1, plan.seed) for p in chosen[:workers]]
+    light = max(1, min(reps, int(0.1 / b) if b > 0 else reps))
+    warm = [(plan.base, p.values, p.key, light, plan.seed) for p in chosen[: 2 * workers]]
     clock = time.perf_counter()
     for _ in executor.map(run_point, warm):
         pass
-    startup = max(0.0, time.perf_counter() - clock - one)
-    tasks = [(plan.base, p.values, p.key, reps, plan.seed) for p in chosen]
+    startup = max(0.0, time.perf_counter() - clock - len(warm) * (a + b * light) / workers)
+    copies = max(1, int(np.ceil(PARALLEL_SECONDS * workers / serial))) if serial > 0 else 1
+    tasks = [(plan.base, p.values, p.key, reps, plan.seed) for p in chosen] * copies
     clock = time.perf_counter()
     for _ in executor.map(run_point, tasks):
         pass
     wall = time.perf_counter() - clock
-    # the batch cannot finish before its longest share: count only what whole rounds allow
-    rounds = -(-len(chosen) // workers)
-    ideal = max(serial / workers, serial / len(chosen) * rounds)
+    ideal = serial * copies / workers
     return startup, float(np.clip(ideal / wall, 0.05, 1.0)) if wall > 0 else 1.0
 
 
