@@ -20,24 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from sweep_memory import FACTORS  # noqa: E402  (the 13 uncertain parameters of freeze.yaml)
+
 FREEZE = str(ROOT / "scenarios" / "freeze.yaml")
 STALLED = str(ROOT / "scenarios" / "stalled.yaml")
-FACTORS = [
-    "arsenal.initial_warheads",
-    "arsenal.initial_material",
-    "arsenal.production_rate",
-    "arsenal.growth",
-    "arsenal.assembly_lag",
-    "talks.rounds_per_year",
-    "deal.shutdown_months",
-    "deal.inspectors_months",
-    "deal.breakdown_rate",
-    "deal.restart_months",
-    "deal.cheating.fraction",
-    "provocations.launches_per_year.confrontation",
-    "provocations.launches_per_year.talks",
-]
 ALL = [a for p in FACTORS for a in ("-p", f"{p}=scenario")]
 GRID = ["-p", "arsenal.production_rate=6,12,18", "-p", "arsenal.growth=0:0.1:3"]
 GRID += ["-p", "talks.open_rate.denuclearization_first=0.01,0.05,0.1"]

@@ -212,10 +212,10 @@ def _print_plan(plan, counts, planning: float, runner, out: Path) -> None:
             echo(f"    {p}: {v.describe()}" + ("  (zipped)" if len(f.params) > 1 else ""))
     distinct = len(plan.unique())
     echo(
-        f"  points: {len(plan.points)} ({distinct} distinct) x {plan.reps:,} replications, "
+        f"  points: {len(plan.points):,} ({distinct:,} distinct) x {plan.reps:,} replications, "
         f"seed {plan.seed}: {distinct * plan.reps:,} replications in all"
     )
-    echo(f"  cached: {cached}; failed earlier: {failed}; to run: {len(todo)}")
+    echo(f"  cached: {cached:,}; failed earlier: {failed:,}; to run: {len(todo):,}")
     e = estimate(plan, todo, runner, planning)
     for line in describe(e):
         echo(line)
@@ -253,8 +253,8 @@ def _finish(result, runner, out: Path, store) -> None:
     distinct = len(plan.unique())
     failed = len(result.failed)
     line = (
-        f"{len(plan.points)} points ({distinct} distinct): {result.computed} computed, "
-        f"{result.cached} cached, {failed} failed"
+        f"{len(plan.points):,} points ({distinct:,} distinct): {result.computed:,} computed, "
+        f"{result.cached:,} cached, {failed:,} failed"
     )
     if result.computed == 0 and not failed:
         line += " (all cached: nothing recomputed)"

@@ -158,7 +158,7 @@ def report_blocks(
     plan = sweep.plan
     base = plan.base
     d = plan.design
-    size = f"{len(plan.points)} points"
+    size = f"{len(plan.points):,} points"
     if d.kind == "sobol":
         size += f" (N = {d.base_samples} base samples × {len(d.factors) + 2})"
     blocks: list[Block] = [
@@ -336,7 +336,7 @@ def _points_blocks(sweep: SweepRun, rankings: dict[str, Ranking]) -> list[Block]
         (
             "p",
             "Mean ± standard error (or probability ± s.e.) at each point"
-            + (f"; the first {PREVIEW_ROWS} of {len(plan.points)}" if more > 0 else "")
+            + (f"; the first {PREVIEW_ROWS} of {len(plan.points):,}" if more > 0 else "")
             + ". Every figure of every point is in `points.csv`.",
         ),
         ("table", head, rows),
