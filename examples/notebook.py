@@ -63,8 +63,10 @@ display(results)
 summary = results.summary()
 warheads = summary["metrics"]["final_warheads"]
 held = summary["probabilities"]["freeze_in_force_at_end"]
-print(f"median warheads at the horizon: {warheads['p50']:.0f} "
-      f"(90% of histories between {warheads['p5']:.0f} and {warheads['p95']:.0f})")
+print(
+    f"median warheads at the horizon: {warheads['p50']:.0f} "
+    f"(90% of histories between {warheads['p5']:.0f} and {warheads['p95']:.0f})"
+)
 print(f"P(a freeze in force at the horizon): {held['p']:.2f} ± {held['mcse']:.2f}")
 
 # %% [markdown]
@@ -102,8 +104,10 @@ display(comparison)
 
 figures = comparison.to_pandas()
 row = figures.set_index("figure").loc["final_warheads"]
-print(f"final warheads, freeze minus stalled: {row['diff']:.1f} "
-      f"[{row['ci_low']:.1f}, {row['ci_high']:.1f}]")
+print(
+    f"final warheads, freeze minus stalled: {row['diff']:.1f} "
+    f"[{row['ci_low']:.1f}, {row['ci_high']:.1f}]"
+)
 averted = comparison.to_pandas("averted")
 display(averted[averted.quantity == "warheads"][["date", "diff", "ci_low", "ci_high"]])
 
@@ -124,11 +128,22 @@ sweep = sim.sweep(
 )
 display(sweep)
 ranks = sweep.sensitivity()
-columns = ["factor", "rank", "SRC", "SRC_low", "SRC_high", "low", "mean_at_low", "high",
-           "mean_at_high"]
+columns = [
+    "factor",
+    "rank",
+    "SRC",
+    "SRC_low",
+    "SRC_high",
+    "low",
+    "mean_at_low",
+    "high",
+    "mean_at_high",
+]
 display(ranks[ranks.outcome == "freeze_in_force_at_end"][columns])
-print("freeze in force at the horizon, driven by:",
-      ", ".join(sweep.drivers("freeze_in_force_at_end")) or "nothing clear")
+print(
+    "freeze in force at the horizon, driven by:",
+    ", ".join(sweep.drivers("freeze_in_force_at_end")) or "nothing clear",
+)
 
 # %% [markdown]
 # ## Scenario discovery: where do the freezes collapse?

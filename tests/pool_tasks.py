@@ -41,10 +41,10 @@ def own_pid(pause):
     return os.getpid()
 
 
-def run_point_or_die(scenario, key, reps, seed):
+def run_point_or_die(base, values, key, reps, seed):
     """`sim.sweep.run_point`, except that the point with production rate 12 kills its worker."""
     from sim.sweep.run import run_point
 
-    if scenario.arsenal.production_rate.ppf(0.5) == 12:
+    if values.get("arsenal.production_rate") == 12:
         os.kill(os.getpid(), signal.SIGKILL)
-    return run_point(scenario, key, reps, seed)
+    return run_point(base, values, key, reps, seed)

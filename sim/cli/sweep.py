@@ -8,6 +8,7 @@ command so that `sim --help` stays fast.
 
 from __future__ import annotations
 
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -145,7 +146,7 @@ def sweep(
         from sim.engine.folders import check_out
         from sim.sweep.files import build_spec
         from sim.sweep.plan import plan_sweep
-        from sim.sweep.run import pending, pilot, run_sweep
+        from sim.sweep.run import pending, run_sweep
         from sim.sweep.store import store_for
 
         runner = make_executor(executor.value, workers, scheduler)  # checks --scheduler first
@@ -160,10 +161,12 @@ def sweep(
             sets=set_,
             metrics=metric,
         )
+        clock = time.perf_counter()
         plan = plan_sweep(spec)
+        planning = time.perf_counter() - clock
         store = store_for(plan, out, _name_source(name, spec))
         if dry_run:
-            _print_plan(plan, pending(plan, store, retry_failed), pilot(plan), runner, out)
+            _print_plan(plan, pending(plan, store, retry_failed), planning, runner, out)
             return
         check_out(out)
         try:
@@ -194,7 +197,10 @@ def _name_source(name: str | None, spec) -> str:
     return str(spec.source if spec.name is not None else spec.scenario)
 
 
-def _print_plan(plan, counts, seconds_per_rep: float, runner, out: Path) -> None:
+def _print_plan(plan, counts, planning: float, runner, out: Path) -> None:
+    from sim.report.sweep import duration
+    from sim.sweep.estimate import describe, estimate
+
     todo, cached, failed = counts
     d = plan.design
     echo = typer.echo
@@ -206,29 +212,37 @@ def _print_plan(plan, counts, seconds_per_rep: float, runner, out: Path) -> None
             echo(f"    {p}: {v.describe()}" + ("  (zipped)" if len(f.params) > 1 else ""))
     distinct = len(plan.unique())
     echo(
-        f"  points: {len(plan.points)} ({distinct} distinct) x {plan.reps:,} replications, "
+        f"  points: {len(plan.points):,} ({distinct:,} distinct) x {plan.reps:,} replications, "
         f"seed {plan.seed}: {distinct * plan.reps:,} replications in all"
     )
-    echo(f"  cached: {cached}; failed earlier: {failed}; to run: {todo}")
-    total = todo * plan.reps * seconds_per_rep
-    echo(f"  pilot: {seconds_per_rep * 1000:.2f} ms a replication")
-    if runner.workers:
-        echo(f"  estimate: about {_duration(total / runner.workers)} on {runner.description}")
+    echo(f"  cached: {cached:,}; failed earlier: {failed:,}; to run: {len(todo):,}")
+    e = estimate(plan, todo, runner, planning, chart=_chart())
+    for line in describe(e):
+        echo(line)
+    parts = (
+        f"planning {duration(e.planning_seconds)}, the points {duration(e.run_seconds or 0)}, "
+        f"analysis and report {duration(e.report_seconds)}"
+    )
+    total = e.total_seconds
+    if total is not None:
+        where = runner.description
+        echo(f"  estimate: about {duration(total)} ({total:.0f} s: {parts}) on {where}")
     else:
         echo(
-            f"  estimate: {_duration(total)} of computing, shared among the workers of "
-            f"{runner.description}"
+            f"  estimate: {duration(e.computing_seconds)} of computing, shared among the workers "
+            f"of {runner.description}; then analysis and report {duration(e.report_seconds)}"
         )
     echo(f"  results: {Path(out) / 'sweeps' / plan.name / plan.id}")
     echo("Nothing was run (--dry-run).")
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+def _chart():
+    """The report's tornado chart, for the estimate to time (None without matplotlib)."""
+    try:
+        from sim.report.sweep_plots import tornado
+    except ImportError:
+        return None
+    return tornado
 
 
 def _finish(result, runner, out: Path, store) -> None:
@@ -248,8 +262,8 @@ def _finish(result, runner, out: Path, store) -> None:
     distinct = len(plan.unique())
     failed = len(result.failed)
     line = (
-        f"{len(plan.points)} points ({distinct} distinct): {result.computed} computed, "
-        f"{result.cached} cached, {failed} failed"
+        f"{len(plan.points):,} points ({distinct:,} distinct): {result.computed:,} computed, "
+        f"{result.cached:,} cached, {failed:,} failed"
     )
     if result.computed == 0 and not failed:
         line += " (all cached: nothing recomputed)"
@@ -270,7 +284,7 @@ def _finish(result, runner, out: Path, store) -> None:
         )
         for point in [p for p in plan.unique().values() if p.key in result.failed][:5]:
             shown = ", ".join(f"{k}={v}" for k, v in point.values.items())
-            err(f"  point {point.index} ({shown}): {result.record(point)['error']}")
+            err(f"  point {point.index} ({shown}): {result.error(point)}")
     typer.echo(f"Results: {folder}")
     if failed:
         raise typer.Exit(1)

@@ -9,6 +9,7 @@ and the folder, written atomically (see `sim.engine.folders`).
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 from pathlib import Path
 
@@ -57,6 +58,66 @@ def _overrides(sc: dict, quote: str = "") -> str:
     return f"; {quote}{given}{quote}" if given else ""
 
 
+def headline(data: dict) -> list[str]:
+    """Sentences to quote, one pair per scenario: what it changes against the baseline.
+
+    Weapons averted by the last whole year of the horizon (warheads and
+    material, baseline minus scenario, with its interval) and the change in the
+    probability that a freeze is in force at the horizon; a difference whose
+    interval includes 0 is said to be no clear difference.
+    """
+    base = data["baseline"]
+    ci = f"{level(data)} CI"
+    lines = []
+    for label, sc in data["scenarios"].items():
+        vs = sc["vs_baseline"]
+        if vs is None:
+            continue
+        warheads, material = vs["averted"]["warheads"], vs["averted"]["material"]
+        if warheads:
+            w, m = warheads[-1], material[-1]
+            (verb, first), (verb2, second) = (
+                _averts(w, "assembled warheads"),
+                _averts(m, "weapons-equivalent of material"),
+            )
+            both = f"{verb} {first} and {'' if verb2 == verb else verb2 + ' '}{second}"
+            lines.append(
+                f"By {w['date']} (the end of year {w['year']}), `{label}` {both} against "
+                f"`{base}` (mean and {ci})."
+            )
+        event = "freeze_in_force_at_end"
+        d = vs["probabilities"].get(event)
+        if d is not None:
+            mine = probability(sc["probabilities"][event], interval=False)
+            theirs = probability(data["scenarios"][base]["probabilities"][event], interval=False)
+            lines.append(
+                f"P({describe(event, True)}) is {mine} under `{label}` against {theirs} under "
+                f"`{base}`: a change of {ci_text(d)} ({ci}{_unclear(d, '; ')})."
+            )
+    return lines
+
+
+def _averts(d: dict, what: str) -> tuple[str, str]:
+    """(`averts`, `23.1 [20.3, 25.9] assembled warheads`); `adds` when the whole interval
+    says the scenario has more; a difference whose interval includes 0 says so."""
+    ci = d.get("ci", d.get("ci95"))
+    if d.get("diff") is not None and ci and ci[1] < 0:
+        more = {**d, "diff": -d["diff"], "ci": [-ci[1], -ci[0]], "ci95": [-ci[1], -ci[0]]}
+        return "adds", f"{ci_text(more).replace('+', '')} {what}"
+    return "averts", f"{ci_text(d).replace('+', '')} {what}{_unclear(d, ' (')}"
+
+
+def _unclear(d: dict, lead: str) -> str:
+    """`<lead>no clear difference: its interval includes 0` when it does, closing an
+    opening bracket; nothing for an exact `0 [0, 0]` (the same value in every replication)."""
+    ci = d.get("ci", d.get("ci95"))
+    if d.get("diff") is None or not ci or not ci[0] <= 0 <= ci[1]:
+        return ""
+    if d["diff"] == ci[0] == ci[1] == 0:
+        return ""
+    return f"{lead}no clear difference: its interval includes 0" + (")" if "(" in lead else "")
+
+
 def markdown(data: dict) -> str:
     """The comparison as Markdown tables, readable on its own."""
 
@@ -68,6 +129,7 @@ def markdown(data: dict) -> str:
             f"- `{label}`: {sc['title'] or sc['name']} ({sc['source']}; seed {sc['seed']}, "
             f"{sc['replications']:,} replications{_overrides(sc, '`')})"
         )
+    out += ["", "## Headline", "", *(f"- {line}" for line in headline(data))]
     for label, sc in data["scenarios"].items():
         vs = sc["vs_baseline"]
         if vs is None:
@@ -153,6 +215,9 @@ def compare_html(data: dict, runs: list, figs: dict[str, tuple], off: str | None
         f"months; comparison {escape(data['id'])}. Differences are scenario minus baseline, "
         f"with {level(data)} confidence intervals.</p>",
         f"<ul>{listing}</ul>",
+        "<h2>Headline</h2><ul>",
+        *(f"<li>{_code(line)}</li>" for line in headline(data)),
+        "</ul>",
         "<h2>Weapons averted</h2><p>Baseline minus scenario at the end of each year "
         f"(mean over replications and its {level(data)} confidence interval).</p>",
     ]
@@ -195,6 +260,11 @@ def compare_html(data: dict, runs: list, figs: dict[str, tuple], off: str | None
     for run in runs:
         body += [f"<h3>{escape(run.label)}</h3>", provenance(run.summary)]
     return page(title, body)
+
+
+def _code(text: str) -> str:
+    """Escaped text with its `code` spans as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))
 
 
 def compare_table(data: dict, others: list[str]) -> str:

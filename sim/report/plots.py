@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 #: The baseline in dark grey, then one colour per scenario.
-COLOURS = ("#4d4d4d", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+COLOURS = ("#4d4d4d", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 SIZE = (8.0, 3.6)  # inches; at 110 dpi, 880 pixels wide
 
 
@@ -43,11 +43,16 @@ def figures(
     for quantity, unit in (("warheads", "assembled warheads"), ("material", "weapons-equivalent")):
         if any(quantity not in s.summary["trajectories"] for s in series):
             continue  # a run made without monthly paths
-        fig = new_figure()
-        _fan(fig.add_subplot(), series, quantity, unit)
+        fig = new_figure(height=fan_height(len(series)))
+        _fan(fig, series, quantity, unit)
         caption = (
             f"{quantity.title()} by month: median (line), 25–75% (dark band) and 5–95% "
-            f"(light band) of replications" + (", one colour per scenario." if several else ".")
+            "(light band) of replications"
+            + (
+                "; one panel per scenario, the baseline's median dashed in each."
+                if several
+                else "."
+            )
         )
         out[f"{quantity}.png"] = (caption, png(fig))
     for curve, title in (
@@ -105,24 +110,72 @@ def _colour(k: int, n: int) -> str:
     return COLOURS[(k if n > 1 else 1) % len(COLOURS)]
 
 
-def _fan(ax, series: list[Series], quantity: str, unit: str) -> None:
+#: Height of one scenario's panel in a comparison's fan chart (inches).
+PANEL = 2.2
+
+
+def fan_height(n: int) -> float:
+    """A fan chart's height: one chart for a run; a comparison stacks a panel a scenario
+    (two columns from four scenarios), so no band is drawn over another's."""
+    rows = 1 if n == 1 else -(-n // (1 if n <= 3 else 2))
+    return SIZE[1] if n == 1 else 1.2 + PANEL * rows
+
+
+def _fan(fig, series: list[Series], quantity: str, unit: str) -> None:
+    """One fan (median, 25–75% and 5–95% of replications); for several runs, small multiples.
+
+    Overlaid translucent bands of three scenarios mix into a brown no reader can
+    take apart; each scenario gets its own panel instead, on shared axes, in its
+    own colour (Okabe–Ito, readable with colour blindness), with the baseline's
+    median dashed in every panel to compare against.
+    """
     n = len(series)
-    light, dark = (0.12, 0.28) if n == 1 else (0.08, 0.2)
-    for k, s in enumerate(series):
-        band = s.summary["trajectories"][quantity]
-        x = _dates(s.summary, band["months"])
-        colour = _colour(k, n)
-        ax.fill_between(x, band["p5"], band["p95"], color=colour, alpha=light, lw=0)
-        ax.fill_between(x, band["p25"], band["p75"], color=colour, alpha=dark, lw=0)
-        # the baseline's median last and dashed, so a scenario drawn over it cannot hide it
-        style = {"ls": "--", "zorder": 5} if k == 0 and n > 1 else {}
-        ax.plot(x, band["p50"], color=colour, lw=2, label=f"{s.label} (median)", **style)
-    year_ticks(ax)
-    ax.set_title(f"{quantity.title()}: median, 25–75% and 5–95% of replications", loc="left")
-    ax.set_ylabel(unit)
+    title = f"{quantity.title()}: median, 25–75% and 5–95% of replications"
+    if n == 1:
+        ax = fig.add_subplot()
+        _band(ax, series[0], quantity, COLOURS[1])
+        year_ticks(ax)
+        ax.set_title(title, loc="left")
+        ax.set_ylabel(unit)
+        ax.legend(loc="upper left", frameon=False)
+        return
+    cols = 1 if n <= 3 else 2
+    rows = -(-n // cols)
+    height = fig.get_figheight()  # margins in inches: the title above, dates below
+    fig.subplots_adjust(left=0.09, right=0.98, top=1 - 0.75 / height, bottom=0.45 / height,
+                        hspace=0.45, wspace=0.12)  # fmt: skip
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    base = series[0]
+    baseline = base.summary["trajectories"][quantity]
+    for k, (ax, s) in enumerate(zip(axes, series, strict=False)):
+        _band(ax, s, quantity, _colour(k, n))
+        if k:
+            x = _dates(base.summary, baseline["months"])
+            ax.plot(x, baseline["p50"], color=COLOURS[0], lw=1.3, ls="--", zorder=1.5,
+                    label=f"{base.label} (baseline) median")  # fmt: skip
+        ax.set_title(s.label + (" (baseline)" if k == 0 else ""), loc="left", fontsize=10)
+        ax.legend(loc="upper left", frameon=False, fontsize=8)
+        if k % cols == 0:
+            ax.set_ylabel(unit)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    year_ticks(axes[0])
+    for ax in axes:
+        ax.tick_params(labelsize=8)
+        if cols > 1:  # half the width: the years would run into each other
+            ax.tick_params(axis="x", labelrotation=45)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12)
+
+
+def _band(ax, s: Series, quantity: str, colour: str) -> None:
+    """One run's fan on `ax`: 5–95% light, 25–75% darker, the median as a line."""
+    band = s.summary["trajectories"][quantity]
+    x = _dates(s.summary, band["months"])
+    ax.fill_between(x, band["p5"], band["p95"], color=colour, alpha=0.12, lw=0)
+    ax.fill_between(x, band["p25"], band["p75"], color=colour, alpha=0.28, lw=0)
+    ax.plot(x, band["p50"], color=colour, lw=2, label=f"{s.label} (median)")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", frameon=False)
 
 
 def _curve(ax, series: list[Series], name: str, title: str) -> None:

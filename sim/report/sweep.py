@@ -23,10 +23,19 @@ from sim.plan.outcomes import describe
 from sim.report.blocks import Block, to_html, to_markdown
 from sim.report.markdown import overrides_text
 from sim.report.rounding import estimate, fmt, probability
+from sim.report.sensitivity import (
+    OUTSIDE,
+    STRAY_NOTE,
+    caveat,
+    measure,
+    method_text,
+    ranking_table,
+    reading_guide,
+)
 from sim.sweep.plan import known_outputs
 from sim.sweep.run import SweepRun
 from sim.sweep.sensitivity import NO_VARIATION, Ranking
-from sim.sweep.table import outcome_column, table, write_csv, write_parquet
+from sim.sweep.table import outcome_column, write_points
 
 PREVIEW_ROWS = 25
 
@@ -46,9 +55,7 @@ def write_sweep(sweep: SweepRun, rankings: dict[str, Ranking], out: Path, info: 
     def write(root: Path) -> Path:
         with atomic_folder(root, "sweeps", plan.name, plan.id, replace=True) as folder:
             tmp = folder.tmp
-            columns = table(sweep)
-            write_csv(columns, tmp / "points.csv")
-            write_parquet(columns, tmp / "points.parquet")
+            write_points(sweep, tmp)
             plots = make_plots(sweep, rankings)
             if plots:
                 (tmp / "plots").mkdir()
@@ -67,9 +74,9 @@ def write_sweep(sweep: SweepRun, rankings: dict[str, Ranking], out: Path, info: 
 def sweep_json(sweep: SweepRun, rankings: dict[str, Ranking], info: dict) -> dict:
     plan = sweep.plan
     failed = [
-        {"point": p.index, "values": p.values, "key": p.key, "error": sweep.record(p)["error"]}
+        {"point": p.index, "values": p.values, "key": p.key, "error": sweep.error(p)}
         for p in plan.points
-        if sweep.record(p)["status"] != "ok"
+        if sweep.status(p) != "ok"
     ]
     return {
         "sweep": {
@@ -99,13 +106,17 @@ def sweep_json(sweep: SweepRun, rankings: dict[str, Ranking], info: dict) -> dic
             "failed": len(sweep.failed),
             "retried": sweep.retried,
         },
+        "timing": {"this_run_seconds": round(sweep.wall_seconds, 3), **sweep.figures.timing()},
         "failed": failed,
-        "sensitivity": {name: _ranking_json(r) for name, r in rankings.items()},
+        "sensitivity": {
+            name: _ranking_json(r, caveat(r, plan.design.base_samples, plan.reps))
+            for name, r in rankings.items()
+        },
         "provenance": {**info, "written": datetime.now(UTC).isoformat(timespec="seconds")},
     }
 
 
-def _ranking_json(r: Ranking) -> dict:
+def _ranking_json(r: Ranking, caution: str | None) -> dict:
     factors = {}
     for j, name in enumerate(r.factors):
         s = r.swings[j]
@@ -124,6 +135,7 @@ def _ranking_json(r: Ranking) -> dict:
         "method": r.method,
         "r2": r.r2,
         "note": r.note,
+        "caveat": caution,
         "ranking": [r.factors[j] for j in r.order()],
         "factors": factors,
     }
@@ -142,7 +154,7 @@ def report_blocks(
     plan = sweep.plan
     base = plan.base
     d = plan.design
-    size = f"{len(plan.points)} points"
+    size = f"{len(plan.points):,} points"
     if d.kind == "sobol":
         size += f" (N = {d.base_samples} base samples × {len(d.factors) + 2})"
     blocks: list[Block] = [
@@ -156,12 +168,7 @@ def report_blocks(
             "numbers)."
             + (f" Fixed overrides: `{overrides_text(base.overrides)}`." if base.overrides else ""),
         ),
-        (
-            "p",
-            f"This run: {sweep.computed} point(s) computed, {sweep.cached} cached, "
-            f"{len(sweep.failed)} failed; {info.get('wall_seconds', 0):.1f} s on "
-            f"{info.get('executor', '?')}.",
-        ),
+        ("p", this_run(sweep, info)),
         ("h2", "Parameters varied"),
         (
             "table",
@@ -182,7 +189,7 @@ def report_blocks(
         if r.clear(j):
             s = r.swings[j]
             tops.append(
-                f"{head}**{r.factors[j]}** ({_measure(r, j)}); from {fmt(_num(s.low))} at "
+                f"{head}**{r.factors[j]}** ({measure(r, j)}); from {fmt(_num(s.low))} at "
                 f"{s.low_label} to {fmt(_num(s.high))} at {s.high_label}"
             )
         else:
@@ -193,7 +200,10 @@ def report_blocks(
             ("p", "The factor that moves each outcome most:"),
             ("ul", tops),
         ]
-    blocks += [("h2", "What drives each outcome"), ("p", _method_text(d.kind))]
+        if any(OUTSIDE in top for top in tops):
+            blocks.append(("p", f"{OUTSIDE} {STRAY_NOTE}"))
+    methods = {r.method for r in rankings.values()}
+    blocks += [("h2", "What drives each outcome"), ("p", method_text(d.kind, methods))]
     if plots is None:
         blocks.append(
             ("p", "Plots are off: matplotlib is not installed (`pip install 'sim[plots]'`).")
@@ -214,7 +224,10 @@ def report_blocks(
         blocks.append(("h3", f"{_capital(label(name))}: `{name}`"))
         if r.note:
             blocks.append(("p", f"Note: {r.note}."))
-        blocks.append(_ranking_table(r))
+        blocks.append(ranking_table(r))
+        caution = caveat(r, d.base_samples, plan.reps)
+        if caution:
+            blocks.append(("p", caution))
         for kind in ("tornado", "heatmap"):
             png = f"{kind}-{name}.png"
             if plots and png in plots:
@@ -222,20 +235,7 @@ def report_blocks(
     blocks += _points_blocks(sweep, rankings)
     blocks += [
         ("h2", "How to read this"),
-        (
-            "ul",
-            [
-                "Each figure of a point is a mean (or probability) over its replications; the full "
-                "table (`points.csv`) gives its standard error (`.mcse`) and percentiles.",
-                "A swing is the outcome's average at the factor's low end and high end, averaged "
-                "over the other factors: the main effect, in the outcome's own units.",
-                "S1 is the share of the outcome's variance across the sweep due to a factor alone; "
-                "ST adds its interactions. ST much larger than S1 means the factor matters through "
-                "interactions. Intervals are 95% bootstrap intervals.",
-                "SRC: standard deviations of outcome per standard deviation of factor, from a "
-                "linear fit; trust it as a ranking when R² is near 1.",
-            ],
-        ),
+        ("ul", reading_guide(d.kind, methods, any("heatmap" in n for n in plots or {}))),
         ("h2", "Provenance"),
         (
             "ul",
@@ -249,6 +249,61 @@ def report_blocks(
     return blocks
 
 
+def duration(seconds: float) -> str:
+    """`40 ms`, `12.3 s`, `4.4 min`, `1.2 h`."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _span(part: dict) -> str:
+    """When points finished computing: `on 2026-11-29 at 03:03 UTC`, or a range."""
+    first, last = part["first_finished"], part["last_finished"]
+    if first is None:
+        return "at a time their records do not say"
+    a, b = (datetime.fromisoformat(t).astimezone(UTC) for t in (first, last))
+    if a.strftime("%Y-%m-%d %H:%M") == b.strftime("%Y-%m-%d %H:%M"):
+        return f"on {a:%Y-%m-%d} at {a:%H:%M} UTC"
+    if a.date() == b.date():
+        return f"on {a:%Y-%m-%d} between {a:%H:%M} and {b:%H:%M} UTC"
+    return f"between {a:%Y-%m-%d %H:%M} and {b:%Y-%m-%d %H:%M} UTC"
+
+
+def this_run(sweep: SweepRun, info: dict) -> str:
+    """What this run computed and what it read from the cache, and how long each took.
+
+    Computing time is summed from the points' records (each point's own time), so
+    a rerun that reads every point from the cache still says when and how long
+    they took to compute, not "0 computed in 0.0 s".
+    """
+    timing = sweep.figures.timing()
+    now, cached = timing["now"], timing["cached"]
+    where = info.get("executor", "?")
+    failed = len(sweep.failed)
+    tail = f"; {failed:,} failed" if failed else ""
+    earlier = (
+        f"computed {_span(cached)} ({duration(cached['computing_seconds'])} of computing, "
+        "summed over the points)"
+    )
+    if not sweep.computed:
+        return (
+            f"Every point ({cached['points']:,}) was read from the cache: this run computed "
+            f"nothing and took {duration(sweep.wall_seconds)} to read them{tail}. They were "
+            f"{earlier}; on several workers the wait was shorter."
+        )
+    text = (
+        f"This run computed {sweep.computed:,} point(s) in {duration(sweep.wall_seconds)} on "
+        f"{where} ({duration(now['computing_seconds'])} of computing, summed over the points)"
+    )
+    if cached["points"]:
+        text += f" and read {cached['points']:,} from the cache, {earlier}"
+    return text + tail + "."
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -259,67 +314,6 @@ def _design_name(kind: str) -> str:
     ]
 
 
-def _method_text(kind: str) -> str:
-    if kind == "sobol":
-        return (
-            "Sobol indices: S1 (first order) and ST (total order) with 95% intervals, ranked "
-            "by ST. The swing and the tornado compare the outcome's average over the points "
-            "in each factor's lowest fifth (≤ its 20th percentile) with its highest fifth "
-            "(≥ its 80th)."
-        )
-    return (
-        "Standardized regression coefficients (SRC, with 95% bootstrap intervals and the "
-        "fit's R²), ranked by size; the tornado shows each factor's swing from its low to "
-        "its high end."
-    )
-
-
-def _measure(r: Ranking, j: int) -> str:
-    if r.method == "sobol":
-        return (
-            f"ST {r.total[j]:.2f} ± {r.total_ci[j]:.2f}, S1 {r.first[j]:.2f} ± {r.first_ci[j]:.2f}"
-        )
-    return f"SRC {r.src[j]:+.2f}" if r.src[j] is not None else "swing only"
-
-
-def _ranking_table(r: Ranking) -> Block:
-    head = ["rank", "factor", "low → high", "outcome at low", "at high", "swing"]
-    if r.method == "sobol":
-        head += ["S1 (95% CI)", "ST (95% CI)"]
-    elif r.method == "src":
-        head += [f"SRC (95% CI; R² {r.r2:.2f})"]
-    rows = []
-    for rank, j in enumerate(r.order(), start=1):
-        s = r.swings[j]
-        row = [
-            str(rank),
-            f"`{r.factors[j]}`",
-            f"{s.low_label} → {s.high_label}",
-            fmt(_num(s.low)),
-            fmt(_num(s.high)),
-            _signed(s.swing),
-        ]
-        if r.method == "sobol":
-            row += [_ci(r.first[j], r.first_ci[j]), _ci(r.total[j], r.total_ci[j])]
-        elif r.method == "src":
-            src, ci = r.src[j], r.src_ci[j]  # set together, or neither
-            row.append(
-                "–" if src is None or ci is None else f"{src:+.2f} ({ci[0]:+.2f} to {ci[1]:+.2f})"
-            )
-        rows.append(row)
-    return ("table", head, rows)
-
-
-def _ci(x: float, half: float) -> str:
-    return f"{x:.2f} ({x - half:.2f} to {x + half:.2f})"
-
-
-def _signed(x: float) -> str:
-    if x is None or np.isnan(x):
-        return "–"
-    return ("+" if x > 0 else "") + fmt(x)
-
-
 def _points_blocks(sweep: SweepRun, rankings: dict[str, Ranking]) -> list[Block]:
     plan = sweep.plan
     paths = [p for f in plan.design.factors for p in f.paths]
@@ -328,10 +322,10 @@ def _points_blocks(sweep: SweepRun, rankings: dict[str, Ranking]) -> list[Block]
     head = ["point", *[f"`{p}`" for p in paths], *[f"`{n}`" for n in shown]]
     rows = []
     for point in plan.points[:PREVIEW_ROWS]:
-        record = sweep.record(point)
+        record = sweep.record(point) if sweep.status(point) == "ok" else None
         cells = [str(point.index), *[_value(point.values[p]) for p in paths]]
         for n in shown:
-            cells.append(point_figure(record, n) if record["status"] == "ok" else "failed")
+            cells.append(point_figure(record, n) if record else "failed")
         rows.append(cells)
     more = len(plan.points) - PREVIEW_ROWS
     blocks: list[Block] = [
@@ -339,12 +333,12 @@ def _points_blocks(sweep: SweepRun, rankings: dict[str, Ranking]) -> list[Block]
         (
             "p",
             "Mean ± standard error (or probability ± s.e.) at each point"
-            + (f"; the first {PREVIEW_ROWS} of {len(plan.points)}" if more > 0 else "")
+            + (f"; the first {PREVIEW_ROWS} of {len(plan.points):,}" if more > 0 else "")
             + ". Every figure of every point is in `points.csv`.",
         ),
         ("table", head, rows),
     ]
-    failed = [p for p in plan.points if sweep.record(p)["status"] != "ok"]
+    failed = [p for p in plan.points if sweep.status(p) != "ok"]
     if failed:
         blocks += [
             ("h2", "Failed points"),
@@ -356,7 +350,7 @@ def _points_blocks(sweep: SweepRun, rankings: dict[str, Ranking]) -> list[Block]
                     [
                         str(p.index),
                         ", ".join(f"{k}={_value(v)}" for k, v in p.values.items()),
-                        sweep.record(p)["error"],
+                        sweep.error(p),
                     ]
                     for p in failed
                 ],

@@ -20,7 +20,13 @@ import yaml
 from sim.engine import folders
 from sim.engine.folders import CSV_ROW_BYTES, check_name, save_or_rescue
 from sim.engine.results import Results, StreamedResults
-from sim.engine.tables import write_parquet, write_table, write_trajectories
+from sim.engine.tables import (
+    csv_to_parquet,
+    read_column,
+    write_parquet,
+    write_table,
+    write_trajectories,
+)
 from sim.report.html import write_run_report
 from sim.report.markdown import markdown
 
@@ -57,7 +63,7 @@ def write_run(
             write_replications(results, tmp)
             # facts are referred to from where the folder belongs, even when rescued elsewhere
             write_scenario(results.scenario, tmp / "scenario.yaml", Path(out, name, final.name))
-            finals = getattr(results, "scalars", {}).get("final_warheads")  # None when streamed
+            finals = final_warheads(results, tmp) if charts else None
             write_run_report(summary, finals, tmp, final.name, charts=charts)
         return folder.final
 
@@ -68,7 +74,8 @@ def write_replications(results: Results | StreamedResults, folder: Path) -> None
     """The per-replication table (CSV, and Parquet with pyarrow) and the monthly paths.
 
     A streamed run's table is already spooled: it is brought in (a hard link when
-    possible); it kept no paths.
+    possible) and converted to Parquet block by block, so memory stays flat; it
+    kept no paths.
     """
     if isinstance(results, StreamedResults):
         source, target = results.spool / "replications.csv", folder / "replications.csv"
@@ -76,11 +83,23 @@ def write_replications(results: Results | StreamedResults, folder: Path) -> None
             os.link(source, target)
         except OSError:
             shutil.copyfile(source, target)
+        csv_to_parquet(target, folder / "replications.parquet", nan=True)
         return
     table = results.table()
     write_table(table, folder / "replications.csv")
     write_parquet(table, folder / "replications.parquet")
     write_trajectories(results, folder / "trajectories.npz")
+
+
+def final_warheads(results: Results | StreamedResults, folder: Path):
+    """Warheads at the horizon, one value per replication, for the chart of their spread.
+
+    A streamed run kept none in memory: the one column is read back from the
+    table just written in `folder`.
+    """
+    if isinstance(results, StreamedResults):
+        return read_column(folder / "replications.csv", "final_warheads")
+    return results.scalars["final_warheads"]
 
 
 def needed_bytes(reps: int, months: int, trajectories: bool) -> int:

@@ -13,7 +13,7 @@ import copy
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from sim.engine.folders import overrides_mark
 from sim.engine.limits import check_sweep
@@ -33,12 +33,15 @@ CACHE_FORMAT = 1
 
 @dataclass(frozen=True)
 class Point:
-    """One point of a design: the swept values and the scenario they give."""
+    """One point of a design: the swept values and the key of the scenario they give.
+
+    The scenario itself is not kept (about 190 KB a point): `SweepPlan.scenario`
+    builds it again, and a worker builds it from the base scenario and the values.
+    """
 
     index: int
     values: dict
     key: str
-    scenario: Scenario = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ class SweepPlan:
     name: str
     id: str
     metrics: tuple[str, ...]
+
+    def scenario(self, point: Point) -> Scenario:
+        """The point's scenario: the base with its values set, validated (as when planned)."""
+        return resolve_point(self.base, point.values)
 
     def unique(self) -> dict[str, Point]:
         """One point per distinct key (two design points may give the same scenario)."""
@@ -94,7 +101,7 @@ def plan_sweep(spec: SweepSpec) -> SweepPlan:
             if len(problems) >= 5:
                 break
             continue
-        points.append(Point(i, values, point_key(scenario, seed, reps), scenario))
+        points.append(Point(i, values, point_key(scenario, seed, reps)))
     if problems:
         raise ScenarioError(problems)
     digest = hashlib.sha256(

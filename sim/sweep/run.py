@@ -5,6 +5,12 @@ per finished point), hands the rest to an executor, and writes each record the
 moment it arrives, so a sweep killed at any instant loses at most the points in
 flight and the next run resumes where it stopped.
 
+Memory does not grow with the points: a record is written to the store and
+only a row of numbers is kept (`sweep.figures`); tasks carry the base scenario
+(one object, shared) and the point's values, and each worker builds the point's
+scenario itself; they are handed to the executor `WINDOW` at a time, so the
+executor's own bookkeeping (futures, results waiting to be read) stays bounded.
+
 Every point runs `sim.run(scenario, reps, seed, workers=1)` with the sweep's
 seed: replication i has the same child seed at every point (common random
 numbers), so differences between points are the parameters' effect, not noise.
@@ -20,9 +26,14 @@ from typing import Any
 
 from sim.engine.runner import run
 from sim.scenario.schema import Scenario
-from sim.sweep.plan import Point, SweepPlan
+from sim.sweep.figures import Figures, Records, stamp
+from sim.sweep.plan import Point, SweepPlan, resolve_point
 from sim.sweep.store import PointStore
 from sim.version import __version__
+
+#: Points handed to the executor at a time: enough to keep every worker busy
+#: (the pool drains once a window), few enough that pending tasks stay small.
+WINDOW = 1024
 
 # --------------------------------------------------------------------------- running a point
 
@@ -32,14 +43,18 @@ def _simulate(scenario: Scenario, reps: int, seed: int) -> dict:
     return {"metrics": summary["metrics"], "probabilities": summary["probabilities"]}
 
 
-def run_point(scenario: Scenario, key: str, reps: int, seed: int) -> dict:
+def run_point(base: Scenario, values: dict, key: str, reps: int, seed: int) -> dict:
     """Run one point and return its record; an error becomes a failed record, not a raise.
 
     Runs wherever the executor puts it (a local process, a Dask worker on another
-    machine), so it takes everything it needs as arguments and reads no files.
+    machine), so it takes everything it needs as arguments and reads no files:
+    the point's scenario is the validated `base` with `values` set, as planned.
     """
     clock = time.perf_counter()
+    scenario_hash = None
     try:
+        scenario = resolve_point(base, values)
+        scenario_hash = scenario.content_hash()
         record: dict[str, Any] = {"status": "ok", **_simulate(scenario, reps, seed)}
     except Exception as exc:
         record = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
@@ -47,10 +62,11 @@ def run_point(scenario: Scenario, key: str, reps: int, seed: int) -> dict:
         key=key,
         reps=reps,
         seed=seed,
-        scenario_hash=scenario.content_hash(),
+        scenario_hash=scenario_hash,
         engine_version=__version__,
         host=socket.gethostname(),
         seconds=round(time.perf_counter() - clock, 4),
+        finished=stamp(),
     )
     return record
 
@@ -60,10 +76,15 @@ def run_point(scenario: Scenario, key: str, reps: int, seed: int) -> dict:
 
 @dataclass
 class SweepRun:
-    """A finished (or resumed) sweep: a record for every distinct point."""
+    """A finished (or resumed) sweep: what is kept of every distinct point.
+
+    `figures` holds a row of numbers a point (status, outcome means, timing);
+    `records` reads each point's full record from the store when asked.
+    """
 
     plan: SweepPlan
-    records: dict[str, dict]
+    store: PointStore
+    figures: Figures
     computed: int = 0
     cached: int = 0
     failed_before: int = 0  # failed in an earlier run and not retried
@@ -71,11 +92,21 @@ class SweepRun:
     wall_seconds: float = 0.0
 
     @property
+    def records(self) -> Records:
+        return Records(self.store, self.figures.keys)
+
+    @property
     def failed(self) -> list[str]:
-        return [k for k, r in self.records.items() if r["status"] != "ok"]
+        return self.figures.failed()
 
     def record(self, point: Point) -> dict:
         return self.records[point.key]
+
+    def status(self, point: Point) -> str:
+        return self.figures.status(point.key)
+
+    def error(self, point: Point) -> str:
+        return self.figures.errors[point.key]
 
 
 Progress = Callable[[int, int], None]
@@ -91,10 +122,11 @@ def run_sweep(
 ) -> SweepRun:
     """Run every point not in the store; write each record as soon as it arrives."""
     clock = time.perf_counter()
-    records: dict[str, dict] = {}
+    distinct = plan.unique()
+    figures = Figures(list(distinct))
     todo: list[Point] = []
     failed_before = retried = 0
-    for key, point in plan.unique().items():
+    for key, point in distinct.items():
         record = store.get(key)
         if record is not None and record["status"] != "ok" and retry_failed:
             retried += 1
@@ -102,34 +134,27 @@ def run_sweep(
         if record is None:
             todo.append(point)
         else:
-            records[key] = record
+            figures.add(record, now=False)
             failed_before += record["status"] != "ok"
-    cached = len(records) - failed_before
+    cached = len(distinct) - len(todo) - failed_before
     total = len(todo) * plan.reps
     if progress:
         progress(0, total)
-    tasks = [(p.scenario, p.key, plan.reps, plan.seed) for p in todo]
-    for done, (i, outcome) in enumerate(executor.map(run_point, tasks), start=1):
-        if not isinstance(outcome, BaseException) and outcome["engine_version"] != __version__:
-            outcome = RuntimeError(
-                f"the worker on {outcome['host']} runs sim {outcome['engine_version']}, "
-                f"this machine {__version__}; install the same version everywhere"
-            )
-        if isinstance(outcome, BaseException):  # the executor lost the task (e.g. a worker died)
-            outcome = {
-                "status": "failed",
-                "error": f"{type(outcome).__name__}: {outcome}",
-                "key": todo[i].key,
-                "reps": plan.reps,
-                "seed": plan.seed,
-            }
-        store.put(outcome)
-        records[outcome["key"]] = outcome
-        if progress:
-            progress(done * plan.reps, total)
+    done = 0
+    for start in range(0, len(todo), WINDOW):
+        window = todo[start : start + WINDOW]
+        tasks = [(plan.base, p.values, p.key, plan.reps, plan.seed) for p in window]
+        for i, outcome in executor.map(run_point, tasks):
+            record = _checked(outcome, window[i], plan)
+            store.put(record)
+            figures.add(record, now=True)
+            done += 1
+            if progress:
+                progress(done * plan.reps, total)
     return SweepRun(
         plan,
-        records,
+        store,
+        figures,
         computed=len(todo),
         cached=cached,
         failed_before=failed_before,
@@ -138,24 +163,37 @@ def run_sweep(
     )
 
 
-def pending(plan: SweepPlan, store: PointStore, retry_failed: bool = False) -> tuple[int, int, int]:
-    """(to run, cached, failed earlier) without running anything: for --dry-run."""
-    todo = cached = failed = 0
-    for key in plan.unique():
+def _checked(outcome: Any, point: Point, plan: SweepPlan) -> dict:
+    """A point's record, or a failed one when the executor lost it or a worker runs another sim."""
+    if not isinstance(outcome, BaseException) and outcome["engine_version"] != __version__:
+        outcome = RuntimeError(
+            f"the worker on {outcome['host']} runs sim {outcome['engine_version']}, "
+            f"this machine {__version__}; install the same version everywhere"
+        )
+    if isinstance(outcome, BaseException):  # the executor lost the task (e.g. a worker died)
+        return {
+            "status": "failed",
+            "error": f"{type(outcome).__name__}: {outcome}",
+            "key": point.key,
+            "reps": plan.reps,
+            "seed": plan.seed,
+            "finished": stamp(),
+        }
+    return outcome
+
+
+def pending(
+    plan: SweepPlan, store: PointStore, retry_failed: bool = False
+) -> tuple[list[Point], int, int]:
+    """(points to run, cached, failed earlier) without running anything: for --dry-run."""
+    todo: list[Point] = []
+    cached = failed = 0
+    for key, point in plan.unique().items():
         record = store.get(key)
         if record is None or (record["status"] != "ok" and retry_failed):
-            todo += 1
+            todo.append(point)
         elif record["status"] == "ok":
             cached += 1
         else:
             failed += 1
     return todo, cached, failed
-
-
-def pilot(plan: SweepPlan, reps: int = 20) -> float:
-    """Seconds per replication, from a short run of the first point (nothing is stored)."""
-    point = plan.points[0]
-    n = max(1, min(reps, plan.reps))
-    clock = time.perf_counter()
-    _simulate(point.scenario, n, plan.seed)
-    return (time.perf_counter() - clock) / n

@@ -125,7 +125,10 @@ def _src(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
         return coef, float("nan")
     z = (x[:, live] - x[:, live].mean(axis=0)) / sx[live]
     w = (y - y.mean()) / sy
-    beta, *_ = np.linalg.lstsq(z, w, rcond=None)
+    # The normal equations (a factors x factors system, least squares so collinear factors
+    # still get an answer): the same fit as lstsq on the points, a hundred times faster
+    # for thousands of points, which matters 500 times over in the bootstrap.
+    beta, *_ = np.linalg.lstsq(z.T @ z, z.T @ w, rcond=None)
     coef[live] = beta
     resid = w - z @ beta
     return coef, float(1 - resid @ resid / (w @ w))

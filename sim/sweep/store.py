@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 import os
+from contextlib import suppress
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.engine.folders import TMP, check_name, check_within, create_file, make_inside, owner_tag
@@ -49,6 +51,11 @@ class PointStore:
         if not _sound(record, key):
             self.damaged.add(key)
             return None
+        if "finished" not in record:  # written before records said when: the file's time
+            with suppress(OSError):
+                record["finished"] = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(
+                    timespec="seconds"
+                )
         return record
 
     def put(self, record: dict) -> None:

@@ -194,6 +194,8 @@ def test_dry_run_prints_the_plan_and_computes_nothing(tmp_path):
     assert "points: 9 (9 distinct) x 30 replications" in result.output
     assert "cached: 0; failed earlier: 0; to run: 9" in result.output
     assert "ms a replication" in result.output and "estimate: about" in result.output
+    assert "workers: 2 local processes at " in result.output  # their parallel efficiency
+    assert "planning " in result.output and "analysis and report " in result.output
     assert "Nothing was run (--dry-run)." in result.output
     assert not any(tmp_path.iterdir())
 
@@ -366,6 +368,9 @@ def test_an_unreadable_cache_record_is_computed_again(tmp_path):
         again = run_sweep(plan, store, ex)
     assert (again.computed, again.cached) == (1, 1)
     assert again.records[key]["metrics"] == first.records[key]["metrics"]
+    # records are read from the store when asked, as a mapping by key
+    assert list(again.records.keys()) == [p.key for p in plan.points]
+    assert [r["key"] for r in again.records.values()] == [p.key for p in plan.points]
 
 
 def test_report_without_matplotlib_says_plots_are_off(tmp_path, monkeypatch):
