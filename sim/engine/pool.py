@@ -48,6 +48,12 @@ RETRIES = 2
 #: Tasks submitted ahead per worker: enough to keep every worker busy, few enough
 #: that results waiting to be yielded in order stay small.
 AHEAD = 4
+#: About what a pool of two costs to start until its first results, in seconds:
+#: the first in a process starts the fork server, which imports the simulation
+#: (`PRELOAD`); later ones fork from it. Measured on 2 cores (benchmarks/README.md);
+#: a guide for deciding whether a pool pays (`sim.engine.chunks.worth_a_pool`).
+COLD_START = 0.5
+WARM_START = 0.05
 
 
 def default_workers() -> int:
@@ -82,6 +88,12 @@ def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
 
 
 _preloaded = False
+_started = False  # a pool has started in this process: the fork server is warm
+
+
+def start_seconds(method: str = START_METHOD) -> float:
+    """What starting a pool would cost now, roughly: `WARM_START` once a fork server runs."""
+    return WARM_START if _started and method == "forkserver" else COLD_START
 
 
 def _context(method: str) -> multiprocessing.context.BaseContext:
@@ -225,7 +237,9 @@ class Pool:
         return WorkerLost(f"a worker process died {lost[i]} times while running it ({why})", i)
 
     def _pool(self) -> ProcessPoolExecutor:
+        global _started
         if self._executor is None:
+            _started = True
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=_context(self.method),
