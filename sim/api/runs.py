@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.engine import results as engine
+from sim.engine.executors import DaskExecutor
 from sim.engine.runner import Progress
 from sim.engine.runner import run as run_engine
 from sim.report.writers import write_run
@@ -53,14 +54,18 @@ def run(
     precision: float | None = None,
     max_reps: int | None = None,
     spool_dir: str | None = None,
+    executor: str | DaskExecutor = "local",
+    scheduler: str | None = None,
 ) -> Results | StreamedResults:
     """Run replications of a scenario and return every outcome, ready to `save()`.
 
     `reps` and `seed` default to the scenario's `run:` section; `workers=1` runs
-    in this process, more use worker processes (default: every core), with the
-    same numbers. `stream=True` keeps nothing per replication in memory. With
-    `precision`, batches run until the headline standard errors are that small
-    (`max_reps` caps them). See `sim.engine.runner.run`.
+    in this process, more use worker processes (default: as many as the work
+    pays for, up to every core), with the same numbers. `stream=True` keeps
+    nothing per replication in memory. With `precision`, batches run until the
+    headline standard errors are that small (`max_reps` caps them).
+    `executor="dask"` or `scheduler="tcp://HOST:PORT"` sends the replications
+    to a Dask cluster. See `sim.engine.runner.run`.
     """
     results = run_engine(
         scenario,
@@ -73,6 +78,8 @@ def run(
         precision=precision,
         max_reps=max_reps,
         spool_dir=spool_dir,
+        executor=executor,
+        scheduler=scheduler,
         kinds=(Results, StreamedResults),
     )
     assert isinstance(results, Results | StreamedResults), "the engine builds the kinds given"

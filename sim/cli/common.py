@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -156,3 +157,43 @@ def progress_bar(quiet: bool):
             bar.update(task, completed=done, total=total, rate=rate)
 
         yield update
+
+
+# --------------------------------------------------------------------------- where runs go
+
+
+class ExecutorKind(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+ExecutorOption = Annotated[
+    ExecutorKind,
+    typer.Option(
+        "--executor",
+        "-e",
+        help="Where replications run: local processes, or dask (a local Dask cluster of "
+        "--workers).",
+    ),
+]
+
+
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="Run the replications on this existing Dask cluster (same numbers).",
+    ),
+]
+
+
+def where_to_run(executor: ExecutorKind, scheduler: str | None) -> dict:
+    """--executor and --scheduler as keywords of `run` and `gather`; a bad --scheduler
+    address is refused (ScenarioError) before anything is read or run."""
+    from sim.engine.executors import check_scheduler
+
+    return {
+        "executor": executor.value,
+        "scheduler": check_scheduler(scheduler) if scheduler else None,
+    }

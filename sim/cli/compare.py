@@ -12,7 +12,17 @@ from typing import Annotated
 import typer
 
 from sim.cli.app import app
-from sim.cli.common import EXIT_BAD_INPUT, SetOption, err, guard, progress_bar
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    ExecutorKind,
+    ExecutorOption,
+    SchedulerOption,
+    SetOption,
+    err,
+    guard,
+    progress_bar,
+    where_to_run,
+)
 
 Reps = Annotated[
     int | None,
@@ -42,6 +52,8 @@ def compare(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or tables.")
     ] = False,
+    executor: ExecutorOption = ExecutorKind.local,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Compare scenarios with a baseline: every figure's difference with its 95% CI.
 
@@ -67,6 +79,7 @@ def compare(
         err("error: give at least two inputs: the baseline, then what to compare with it.")
         raise typer.Exit(EXIT_BAD_INPUT)
     with guard():
+        where = where_to_run(executor, scheduler)
         from sim.analysis.compare import compare as compare_runs
         from sim.analysis.compare import gather
         from sim.engine.folders import check_out, check_within
@@ -78,7 +91,9 @@ def compare(
         try:
             with progress_bar(quiet) as bar:
                 progress = (lambda _label, done, total: bar(done, total)) if bar else None
-                runs = gather(inputs, reps=reps, seed=seed, workers=workers, progress=progress)
+                runs = gather(
+                    inputs, reps=reps, seed=seed, workers=workers, progress=progress, **where
+                )
         except SimulationError as exc:
             err(f"error: {exc}")
             err("This is a bug in sim; please report it with the scenario and seed.")

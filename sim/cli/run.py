@@ -7,13 +7,24 @@ the run's summary. The library is imported inside the commands, so that
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sim.cli.app import app
-from sim.cli.common import EXIT_BAD_INPUT, SetOption, err, guard, progress_bar
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    ExecutorKind,
+    ExecutorOption,
+    SchedulerOption,
+    SetOption,
+    err,
+    guard,
+    progress_bar,
+    where_to_run,
+)
 
 
 def shortfalls(summary: dict, precision: float) -> list[str]:
@@ -83,6 +94,8 @@ def run(
             "spooled to disk): flat memory for runs of millions; no fan charts.",
         ),
     ] = False,
+    executor: ExecutorOption = ExecutorKind.local,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run a scenario's Monte Carlo replications and write a result folder.
 
@@ -97,7 +110,10 @@ def run(
         sim run scenarios/freeze.yaml --precision 0.005
 
         sim run scenarios/stalled.yaml --reps 2000000 --no-trajectories
+
+        sim run scenarios/freeze.yaml --reps 1000000 --scheduler tcp://10.0.0.5:8786
     """
+    clock = time.perf_counter()
     if reps is not None and max_reps is not None and reps > max_reps:
         err(
             f"error: --reps {reps:,} is more than --max-reps {max_reps:,}, the cap on the "
@@ -105,6 +121,7 @@ def run(
         )
         raise typer.Exit(EXIT_BAD_INPUT)
     with guard():
+        where = where_to_run(executor, scheduler)
         from sim.api.runs import run as run_scenario
         from sim.engine.folders import SaveError, check_name, check_out, check_within
         from sim.engine.runner import SimulationError, check_size
@@ -138,6 +155,7 @@ def run(
                     precision=precision,
                     max_reps=max_reps,
                     spool_dir=str(out) if no_trajectories else None,  # same disk: saved by a link
+                    **where,
                 )
         except SimulationError as exc:
             err(f"error: {exc}")
@@ -159,6 +177,7 @@ def run(
             raise typer.Exit(1) from None
         if not quiet:
             _print_summary(summary)
+            typer.echo(_timing(summary, time.perf_counter() - clock))
         if precision is not None:
             typer.echo(_precision_message(summary))
         typer.echo(f"Results: {folder}")
@@ -226,7 +245,19 @@ def _print_summary(summary: dict) -> None:
     for name in ("talks_opened", *HEADLINE_EVENTS, "unsc_resolution"):
         events.add_row(DESCRIPTIONS[name], probability(summary["probabilities"][name]))
     console.print(events)
-    console.print(f"[dim]{prov['wall_seconds']:.1f} s on {prov['workers']} worker(s)[/dim]")
+
+
+def _timing(summary: dict, total: float) -> str:
+    """How long the run took: its replications, and the whole command, writing included."""
+    prov = summary["provenance"]
+    workers = prov["workers"]
+    where = prov.get("executor") or (
+        "this process" if workers == 1 else f"{workers} local processes"
+    )
+    return (
+        f"{prov['replications']:,} replications in {prov['wall_seconds']:.2f} s on {where}; "
+        f"{total:.2f} s in all, with reading the scenario and writing the results."
+    )
 
 
 @app.command()

@@ -123,17 +123,17 @@ def run(
     `trajectories=False` drops the monthly paths (about 1 KB of the 1.4 KB kept
     per replication). `stream=True` keeps nothing per replication in memory
     (statistics on the fly, the table spooled to disk, no paths): memory stays
-    flat for runs of millions; it returns `StreamedResults`. With `precision`, replications run in batches until the
-    standard error of every headline probability is at most `precision` and
-    that of the mean warheads and material at most `precision` times the mean
-    (`reps`, rounded up to a multiple of 1,000, sets the first batch), and the
-    provenance says whether that was reached (`precision_met`). `max_reps` is
-    a hard cap on the replications run (default 1,000,000 with `precision`);
-    an explicit `reps` above it is refused, a scenario's default is capped.
-    A run whose replications cannot fit (see `limits`) is refused with a
-    `ScenarioError` before anything runs. `kinds` are the classes of what is
-    returned (kept, streamed): the Python API passes its own, which can save
-    themselves.
+    flat for runs of millions; it returns `StreamedResults`. With `precision`,
+    replications run in batches until the standard error of every headline
+    probability is at most `precision` and that of the mean warheads and
+    material at most `precision` times the mean (`reps`, rounded up to a
+    multiple of 1,000, sets the first batch), and the provenance says whether
+    that was reached (`precision_met`). `max_reps` is a hard cap on the
+    replications run (default 1,000,000 with `precision`); an explicit `reps`
+    above it is refused, a scenario's default is capped. A run whose
+    replications cannot fit (see `limits`) is refused with a `ScenarioError`
+    before anything runs. `kinds` are the classes of what is returned (kept,
+    streamed): the Python API passes its own, which can save themselves.
     """
     reps, cap = check_size(
         scenario,
