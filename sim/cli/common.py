@@ -106,7 +106,12 @@ def guard():
 
 WorkersOption = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Processes (default: as many as the work pays for, up to all cores; 1 = serial).",
+    ),
 ]
 
 

@@ -31,7 +31,12 @@ Reps = Annotated[
 Seed = Annotated[int | None, typer.Option("--seed", "-s", min=0, help="Seed (default: see below).")]
 Workers = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Processes (default: as many as the work pays for, up to all cores; 1 = serial).",
+    ),
 ]
 
 

@@ -88,7 +88,7 @@ def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
 
 
 _preloaded = False
-_started = False  # a pool has started in this process: the fork server is warm
+_started = False  # a pool has started from the fork server: it is warm
 
 
 def start_seconds(method: str = START_METHOD) -> float:
@@ -135,6 +135,11 @@ class Pool:
 
     def __exit__(self, kind, value, tb) -> None:
         self.close(stop=kind is not None)
+
+    def submit(self, fn: Callable, task: Any) -> Future:
+        """`fn(task)` on a worker, started now if none runs: a plain future, not run again
+        if its worker dies (its `result()` then raises `BrokenProcessPool`)."""
+        return self._pool().submit(fn, task)
 
     def ordered(self, fn: Callable, tasks: Sequence) -> Iterator[Any]:
         """`fn(task)` for every task, yielded in task order.
@@ -239,7 +244,7 @@ class Pool:
     def _pool(self) -> ProcessPoolExecutor:
         global _started
         if self._executor is None:
-            _started = True
+            _started = _started or self.method == "forkserver"
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=_context(self.method),
