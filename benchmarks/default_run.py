@@ -6,8 +6,12 @@
 Two measurements, each in fresh processes:
 
 - **wall**: the command itself (`python -m sim run SCENARIO --out TMP`), start to
-  exit, as a user at a prompt waits for it; best and median of `--runs`, and
-  the same for `python -c pass` (the interpreter alone) for scale;
+  exit, as a user at a prompt waits for it; best and median of `--runs`; the
+  same with the charts drawn in the command's own process instead of a helper
+  process (`sim.report.plots.charts_ahead` turned off), the two alternating so
+  that both see the same machine; and `python -c pass` (the interpreter alone)
+  for scale. The machine's load average is printed before and after: on a busy
+  machine every figure stretches, and no helper process starts;
 - **parts**: one process that does what the command does, step by step, with a
   clock around each: imports, loading the scenario, the replications, the
   summary, each file of the result folder, and the charts (importing
@@ -22,6 +26,7 @@ machine's: see benchmarks/README.md for recorded ones. Nothing here is asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -36,26 +41,47 @@ ROOT = HERE.parent
 SCENARIO = ROOT / "scenarios" / "freeze.yaml"
 
 
-def wall(cmd: list[str], runs: int) -> dict:
-    """Best and median wall seconds of a command, each run in a fresh process, and the CPU
-    seconds of that process (not of pool workers, which a fork server starts)."""
-    seconds, cpu = [], []
+#: `sim` with the charts drawn in its own process: `charts_ahead` does nothing.
+HERE_ONLY = (
+    "import contextlib, sys\n"
+    "import sim.report.plots\n"
+    "sim.report.plots.charts_ahead = contextlib.nullcontext\n"
+    "from sim.cli.app import main\n"
+    "sys.argv[0] = 'sim'\n"
+    "main()\n"
+)
+
+
+def once(cmd: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of a command in a fresh process (the CPU of that process and
+    the children it waited for; not of pool workers, which a fork server starts)."""
+    t0 = time.perf_counter()
+    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - t0
+    errors = child.stderr.read() if child.stderr else b""
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"{' '.join(cmd)} failed: {errors.decode()}")
+    return seconds, usage.ru_utime + usage.ru_stime
+
+
+def wall(commands: dict[str, list[str]], runs: int) -> dict[str, dict]:
+    """Best and median wall seconds of each command over `runs` rounds, the commands
+    taking turns within each round."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     for _ in range(runs):
-        t0 = time.perf_counter()
-        child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds.append(time.perf_counter() - t0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        errors = child.stderr.read() if child.stderr else b""
-        if child.returncode:
-            raise SystemExit(f"{' '.join(cmd)} failed: {errors.decode()}")
-        cpu.append(usage.ru_utime + usage.ru_stime)
-    return {
-        "best": min(seconds),
-        "median": statistics.median(seconds),
-        "cpu_median": statistics.median(cpu),
-        "runs": seconds,
-    }
+        for name, cmd in commands.items():
+            times[name].append(once(cmd))
+    out = {}
+    for name, pairs in times.items():
+        seconds = [w for w, _ in pairs]
+        out[name] = {
+            "best": min(seconds),
+            "median": statistics.median(seconds),
+            "cpu_median": statistics.median(c for _, c in pairs),
+            "runs": seconds,
+        }
+    return out
 
 
 def parts(scenario: str) -> dict[str, float]:
@@ -95,10 +121,8 @@ def parts(scenario: str) -> dict[str, float]:
     table = results.table()
     write_table(table, folder / "replications.csv")
     lap("replications.csv")
-    try:
+    with contextlib.suppress(ImportError):
         import pyarrow.parquet  # noqa: F401
-    except ImportError:
-        pass
     lap("import pyarrow")
     write_parquet(table, folder / "replications.parquet")
     lap("replications.parquet")
@@ -129,12 +153,18 @@ def main() -> None:
     if args.parts_only:  # the child process that times the parts
         print(json.dumps(parts(args.scenario)))
         return
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="sim-bench-") as out:
-        command = [sys.executable, "-m", "sim", "run", args.scenario, "--out", out]
-        figures = {
-            "python -c pass": wall([sys.executable, "-c", "pass"], args.runs),
-            "sim run": wall(command, args.runs),
-        }
+        run_args = ["run", args.scenario, "--out", out]
+        figures = wall(
+            {
+                "python -c pass": [sys.executable, "-c", "pass"],
+                "sim run": [sys.executable, "-m", "sim", *run_args],
+                "charts drawn here": [sys.executable, "-c", HERE_ONLY, *run_args],
+            },
+            args.runs,
+        )
+    load_after = os.getloadavg()[0]
     done = subprocess.run(
         [sys.executable, __file__, "--parts-only", "--scenario", args.scenario],
         check=True,
@@ -143,10 +173,13 @@ def main() -> None:
         text=True,
     )
     steps = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"{Path(args.scenario).name}: wall seconds over {args.runs} runs in fresh processes")
+    print(
+        f"{Path(args.scenario).name}: wall seconds over {args.runs} runs in fresh processes "
+        f"({os.cpu_count()} cores; load average {load_before:.2f} before, {load_after:.2f} after)"
+    )
     for name, w in figures.items():
         print(
-            f"  {name:<16} best {w['best']:.2f}  median {w['median']:.2f}  "
+            f"  {name:<18} best {w['best']:.2f}  median {w['median']:.2f}  "
             f"(CPU of the process: median {w['cpu_median']:.2f})"
         )
     print("parts, one after the other in one fresh process (seconds):")
@@ -154,7 +187,8 @@ def main() -> None:
         print(f"  {name:<44} {seconds:6.3f}")
     print(f"  {'sum of the parts':<44} {sum(steps.values()):6.3f}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"wall": figures, "parts": steps}, indent=1))
+        record = {"wall": figures, "parts": steps, "load": [load_before, load_after]}
+        Path(args.json).write_text(json.dumps(record, indent=1))
 
 
 if __name__ == "__main__":

@@ -202,3 +202,11 @@ def where_to_run(executor: ExecutorKind, scheduler: str | None) -> dict:
         "executor": executor.value,
         "scheduler": check_scheduler(scheduler) if scheduler else None,
     }
+
+
+def charts_ahead():
+    """The command's charts drawn by a helper process that starts now and imports
+    matplotlib while the replications run (`sim.report.plots.charts_ahead`)."""
+    from sim.report.plots import charts_ahead as ahead
+
+    return ahead()

@@ -18,6 +18,7 @@ from sim.cli.common import (
     ExecutorOption,
     SchedulerOption,
     SetOption,
+    charts_ahead,
     err,
     guard,
     progress_bar,
@@ -83,7 +84,7 @@ def compare(
     if len(inputs) < 2:
         err("error: give at least two inputs: the baseline, then what to compare with it.")
         raise typer.Exit(EXIT_BAD_INPUT)
-    with guard():
+    with guard(), charts_ahead():
         where = where_to_run(executor, scheduler)
         from sim.analysis.compare import compare as compare_runs
         from sim.analysis.compare import gather

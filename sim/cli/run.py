@@ -20,6 +20,7 @@ from sim.cli.common import (
     ExecutorOption,
     SchedulerOption,
     SetOption,
+    charts_ahead,
     err,
     guard,
     progress_bar,
@@ -125,7 +126,7 @@ def run(
             "replications run. Lower --reps or raise --max-reps."
         )
         raise typer.Exit(EXIT_BAD_INPUT)
-    with guard(), _charts_ahead():
+    with guard(), charts_ahead():
         where = where_to_run(executor, scheduler)
         from sim.api.runs import run as run_scenario
         from sim.engine.folders import SaveError, check_name, check_out, check_within
@@ -250,14 +251,6 @@ def _print_summary(summary: dict) -> None:
     for name in ("talks_opened", *HEADLINE_EVENTS, "unsc_resolution"):
         events.add_row(DESCRIPTIONS[name], probability(summary["probabilities"][name]))
     console.print(events)
-
-
-def _charts_ahead():
-    """The run's charts drawn by a helper process that starts now and imports matplotlib
-    while the replications run (`sim.report.plots.charts_ahead`)."""
-    from sim.report.plots import charts_ahead
-
-    return charts_ahead()
 
 
 def _timing(summary: dict, total: float) -> str:

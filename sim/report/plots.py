@@ -16,6 +16,7 @@ this process writes the tables. The charts are the same bytes either way.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -65,10 +66,10 @@ _helper: _Helper | None = None
 @contextmanager
 def charts_ahead() -> Iterator[None]:
     """While inside, `figures()` draws in a helper process started now, which imports
-    matplotlib in the meantime: on a machine of two cores or more, the import and the
-    drawing overlap this process's work. Elsewhere, and when nested, it does nothing."""
+    matplotlib in the meantime, so the import and the drawing overlap this process's
+    work. Only if a core is free for it (`spare_core`); when nested, the outer one's."""
     global _helper
-    if _helper is not None or default_workers() < 2:
+    if _helper is not None or not spare_core():
         yield
         return
     _helper = helper = _Helper()
@@ -79,6 +80,18 @@ def charts_ahead() -> Iterator[None]:
     finally:
         _helper = None
         helper.pool.close(stop=failed)
+
+
+def spare_core() -> bool:
+    """Whether a core is likely idle: two or more, and a load average (the last minute's
+    runnable processes) at least half a core below their number. On a busy machine a
+    helper would only take time from the run."""
+    cores = default_workers()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on this system: count the cores only
+        load = 0.0
+    return cores >= 2 and load <= cores - 0.5
 
 
 def _import_matplotlib(_: None) -> bool:

@@ -21,7 +21,7 @@ def series():
 
 @pytest.fixture
 def two_cores(monkeypatch):
-    monkeypatch.setattr(plots, "default_workers", lambda: 2)  # whatever this machine has
+    monkeypatch.setattr(plots, "spare_core", lambda: True)  # however busy this machine is
 
 
 def helper_pid() -> int:
@@ -58,9 +58,23 @@ def test_a_lost_helper_leaves_the_charts_to_this_process(series, two_cores):
 
 def test_on_one_core_no_helper_starts(series, monkeypatch):
     monkeypatch.setattr(plots, "default_workers", lambda: 1)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     with plots.charts_ahead():
         assert plots._helper is None
         assert "warheads.png" in plots.figures(series)
+
+
+def test_on_a_busy_machine_no_helper_starts(monkeypatch):
+    monkeypatch.setattr(plots, "default_workers", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 1.0, 1.0))  # both cores nearly busy
+    assert not plots.spare_core()
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.4, 1.0, 1.0))  # one has room
+    assert plots.spare_core()
+    with plots.charts_ahead():
+        assert plots._helper is not None
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 1.0, 1.0))
+    with plots.charts_ahead():
+        assert plots._helper is None
 
 
 def test_a_saved_run_has_the_same_charts_either_way(two_cores, tmp_path):
