@@ -11,19 +11,9 @@ from typing import Annotated
 
 import typer
 
+from sim.cli import common
 from sim.cli.app import app
-from sim.cli.common import (
-    EXIT_BAD_INPUT,
-    ExecutorKind,
-    ExecutorOption,
-    SchedulerOption,
-    SetOption,
-    charts_ahead,
-    err,
-    guard,
-    progress_bar,
-    where_to_run,
-)
+from sim.cli.common import EXIT_BAD_INPUT, SetOption, err, guard, progress_bar
 
 Reps = Annotated[
     int | None,
@@ -58,8 +48,8 @@ def compare(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or tables.")
     ] = False,
-    executor: ExecutorOption = ExecutorKind.local,
-    scheduler: SchedulerOption = None,
+    executor: common.ExecutorOption = common.ExecutorKind.local,
+    scheduler: common.SchedulerOption = None,
 ) -> None:
     """Compare scenarios with a baseline: every figure's difference with its 95% CI.
 
@@ -84,8 +74,8 @@ def compare(
     if len(inputs) < 2:
         err("error: give at least two inputs: the baseline, then what to compare with it.")
         raise typer.Exit(EXIT_BAD_INPUT)
-    with guard(), charts_ahead():
-        where = where_to_run(executor, scheduler)
+    with guard(), common.charts_ahead():
+        where = common.where_to_run(executor, scheduler)
         from sim.analysis.compare import compare as compare_runs
         from sim.analysis.compare import gather
         from sim.engine.folders import check_out, check_within

@@ -13,19 +13,9 @@ from typing import Annotated
 
 import typer
 
+from sim.cli import common
 from sim.cli.app import app
-from sim.cli.common import (
-    EXIT_BAD_INPUT,
-    ExecutorKind,
-    ExecutorOption,
-    SchedulerOption,
-    SetOption,
-    charts_ahead,
-    err,
-    guard,
-    progress_bar,
-    where_to_run,
-)
+from sim.cli.common import EXIT_BAD_INPUT, SetOption, err, guard, progress_bar
 
 
 def shortfalls(summary: dict, precision: float) -> list[str]:
@@ -100,8 +90,8 @@ def run(
             "spooled to disk): flat memory for runs of millions; no fan charts.",
         ),
     ] = False,
-    executor: ExecutorOption = ExecutorKind.local,
-    scheduler: SchedulerOption = None,
+    executor: common.ExecutorOption = common.ExecutorKind.local,
+    scheduler: common.SchedulerOption = None,
 ) -> None:
     """Run a scenario's Monte Carlo replications and write a result folder.
 
@@ -126,8 +116,8 @@ def run(
             "replications run. Lower --reps or raise --max-reps."
         )
         raise typer.Exit(EXIT_BAD_INPUT)
-    with guard(), charts_ahead():
-        where = where_to_run(executor, scheduler)
+    with guard(), common.charts_ahead():
+        where = common.where_to_run(executor, scheduler)
         from sim.api.runs import run as run_scenario
         from sim.engine.folders import SaveError, check_name, check_out, check_within
         from sim.engine.runner import SimulationError, check_size

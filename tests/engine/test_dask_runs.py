@@ -12,10 +12,11 @@ import sim
 from sim.analysis.runs import gather
 from sim.cli.app import app
 from sim.engine.executors import DaskExecutor
-from sim.engine.runner import run
+from sim.engine.runner import run, run_chunk
 from sim.errors import ScenarioError
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.filterwarnings("ignore:Port .* is already in use")
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 FIGURES = ("metrics", "probabilities", "curves", "trajectories", "drivers")
@@ -25,13 +26,11 @@ STALLED = str(SCENARIOS / "stalled.yaml")
 
 @pytest.fixture(scope="module")
 def cluster():
-    """Two worker processes: the plan and every chunk really travel, pickled."""
+    """Two workers in threads of this process, quick to start, reached over TCP as a remote
+    cluster is: the plan, the tasks and the chunks travel serialized. (`--executor dask`
+    below starts worker processes.)"""
     with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
+        n_workers=2, processes=False, protocol="tcp", dashboard_address=None
     ) as c:
         yield c
 
@@ -116,19 +115,22 @@ def test_from_python_a_cluster_can_serve_several_runs(cluster):
 
 
 def test_a_cluster_running_another_sim_version_is_refused(cluster, tmp_path, monkeypatch):
-    monkeypatch.setattr("sim.engine.executors.__version__", "0.0.0-other")
+    monkeypatch.setattr("sim.engine.executors.worker_version", lambda: "0.0.0-other")
     args = [FREEZE, "-n", 20, "--scheduler", cluster.scheduler_address, "-o", tmp_path]
     result = runner.invoke(app, ["run", *map(str, args)])
     assert result.exit_code == 2
-    assert "runs sim " in result.output and "this machine 0.0.0-other" in result.output
+    assert "runs sim 0.0.0-other, this machine " in result.output
     assert "install the same version of sim on every worker" in result.output
     assert "Traceback" not in result.output
     assert not list(tmp_path.rglob("summary.json"))
 
 
 def test_a_chunk_from_a_worker_of_another_version_is_refused(cluster, monkeypatch):
+    def elsewhere(*args):
+        return {**run_chunk(*args), "engine_version": "0.0.0-other"}
+
     monkeypatch.setattr(DaskExecutor, "check_versions", lambda self: None)  # joined later
-    monkeypatch.setattr("sim.engine.chunks.__version__", "0.0.0-other")
+    monkeypatch.setattr("sim.engine.chunks._dask_chunk", elsewhere)
     scenario = sim.load_scenario(STALLED)
     with pytest.raises(ScenarioError, match="the Dask worker that ran replications 0-"):
         run(scenario, reps=30, seed=1, scheduler=cluster.scheduler_address)
