@@ -314,8 +314,8 @@ def parameters(resolved: dict) -> dict[str, dict]:
 def _sources(node) -> list[str]:
     if not isinstance(node, dict) or node.get("source") is None:
         return []
-    src = node["source"]
-    return [src] if isinstance(src, str) else [str(s) for s in src]
+    src = node["source"]  # a name or a list of names; anything else (a damaged file) as text
+    return [str(s) for s in src] if isinstance(src, list) else [str(src)]
 
 
 def _spec_text(node) -> str | None:

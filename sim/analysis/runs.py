@@ -9,12 +9,14 @@ anything runs, the inputs are checked to cover the same calendar months
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from sim.engine.executors import DaskExecutor, make_executor
 from sim.engine.results import Results, StreamedResults
 from sim.engine.runner import run as run_scenario
 from sim.engine.saved import read_arrays, read_outcomes
@@ -229,6 +231,9 @@ def gather(
     workers: int | None = None,
     progress=None,
     overrides: Sequence[str] | None = None,
+    *,
+    executor: str | DaskExecutor = "local",
+    scheduler: str | None = None,
 ) -> list[Run]:
     """Read result folders and run scenarios, checking first that all can be compared.
 
@@ -240,6 +245,8 @@ def gather(
     `overrides` (`PATH=VALUE`, as `--set`) apply to every scenario (file or object); a
     folder or a `Results` is taken as it was run.
     `progress(label, done, total)`.
+    `executor` and `scheduler` say where they run, as for `sim.engine.runner.run`;
+    on Dask, every scenario runs on one cluster, started or connected to once.
     """
     loaded: list[Scenario | Run] = []
     problems: list[Problem] = []
@@ -265,11 +272,27 @@ def gather(
         seed = files[0].run.seed if seed is None else seed
         reps = files[0].run.replications if reps is None else reps
     runs = []
-    for source, item in zip(sources, loaded, strict=True):
-        if isinstance(item, Run):
-            runs.append(item)
-            continue
-        report = (lambda d, t, name=item.name: progress(name, d, t)) if progress else None
-        results = run_scenario(item, reps=reps, seed=seed, workers=workers, progress=report)
-        runs.append(from_results(results, describe(source)))
+    with _one_cluster(executor, workers, scheduler, bool(files)) as where:
+        for source, item in zip(sources, loaded, strict=True):
+            if isinstance(item, Run):
+                runs.append(item)
+                continue
+            report = (lambda d, t, name=item.name: progress(name, d, t)) if progress else None
+            results = run_scenario(
+                item, reps=reps, seed=seed, workers=workers, progress=report, executor=where
+            )
+            runs.append(from_results(results, describe(source)))
     return runs
+
+
+@contextmanager
+def _one_cluster(
+    executor: str | DaskExecutor, workers: int | None, scheduler: str | None, needed: bool
+) -> Iterator[str | DaskExecutor]:
+    """The executor every scenario file of a comparison runs on: a Dask cluster is
+    started (or connected to) once for all of them, and only if anything runs."""
+    if not needed or isinstance(executor, DaskExecutor) or not (executor == "dask" or scheduler):
+        yield executor
+        return
+    with make_executor("dask", workers, scheduler) as cluster:
+        yield cluster

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sim.api.progress import ProgressArg, progress_bar
 from sim.engine import results as engine
+from sim.engine.executors import DaskExecutor
 from sim.engine.runner import run as run_engine
 from sim.report.writers import write_run
 from sim.scenario.loader import Override, apply_overrides, load_scenario
@@ -72,18 +73,22 @@ def run(
     precision: float | None = None,
     max_reps: int | None = None,
     spool_dir: str | None = None,
+    executor: str | DaskExecutor = "local",
+    scheduler: str | None = None,
 ) -> Results | StreamedResults:
     """Run replications of a scenario and return every outcome, ready to `save()`.
 
     `scenario` is a `Scenario` or a scenario file, with `overrides` applied
     (`["deal.relief=0.3"]` or `{"deal.relief": 0.3}`, as `--set`). `reps` and
     `seed` default to the scenario's `run:` section; `workers=1` runs in this
-    process, more use worker processes (default: every core), with the same
-    numbers. `progress=True` shows a bar (terminal or notebook); a function
-    `progress(done, total)` is called instead. `stream=True` keeps nothing per
+    process, more use worker processes (default: as many as the work
+    pays for, up to every core), with the same numbers. `progress=True` shows
+    a bar (terminal or notebook); a function `progress(done, total)` is called
+    instead. `stream=True` keeps nothing per
     replication in memory. With `precision`, batches run until the headline
     standard errors are that small (`max_reps` caps them). See
-    `sim.engine.runner.run`.
+    `sim.engine.runner.run`. `executor="dask"` or `scheduler="tcp://HOST:PORT"`
+    sends the replications to a Dask cluster.
     """
     scenario = scenario_of(scenario, overrides)
     with progress_bar(progress) as update:
@@ -98,6 +103,8 @@ def run(
             precision=precision,
             max_reps=max_reps,
             spool_dir=spool_dir,
+            executor=executor,
+            scheduler=scheduler,
             kinds=(Results, StreamedResults),
         )
     assert isinstance(results, Results | StreamedResults), "the engine builds the kinds given"

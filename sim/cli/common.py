@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -106,7 +107,12 @@ def guard():
 
 WorkersOption = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Processes (default: as many as the work pays for, up to all cores; 1 = serial).",
+    ),
 ]
 
 
@@ -194,3 +200,51 @@ def progress_bar(quiet: bool):
             bar.update(task, completed=done, total=total, rate=rate)
 
         yield update
+
+
+# --------------------------------------------------------------------------- where runs go
+
+
+class ExecutorKind(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+ExecutorOption = Annotated[
+    ExecutorKind,
+    typer.Option(
+        "--executor",
+        "-e",
+        help="Where replications run: local processes, or dask (a local Dask cluster of "
+        "--workers).",
+    ),
+]
+
+
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="Run the replications on this existing Dask cluster (same numbers).",
+    ),
+]
+
+
+def where_to_run(executor: ExecutorKind, scheduler: str | None) -> dict:
+    """--executor and --scheduler as keywords of `run` and `gather`; a bad --scheduler
+    address is refused (ScenarioError) before anything is read or run."""
+    from sim.engine.executors import check_scheduler
+
+    return {
+        "executor": executor.value,
+        "scheduler": check_scheduler(scheduler) if scheduler else None,
+    }
+
+
+def charts_ahead():
+    """The command's charts drawn by a helper process that starts now and imports
+    matplotlib while the replications run (`sim.report.plots.charts_ahead`)."""
+    from sim.report.plots import charts_ahead as ahead
+
+    return ahead()

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from sim.cli import common
 from sim.cli.app import app
 from sim.cli.common import (
     EXIT_BAD_INPUT,
@@ -25,7 +26,12 @@ from sim.cli.common import (
 
 Workers = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Processes (default: as many as the work pays for, up to all cores; 1 = serial).",
+    ),
 ]
 
 
@@ -62,6 +68,8 @@ def compare(
             help="Confidence level of every interval of a difference, e.g. 0.90 or 0.99.",
         ),
     ] = 0.95,
+    executor: common.ExecutorOption = common.ExecutorKind.local,
+    scheduler: common.SchedulerOption = None,
 ) -> None:
     """Compare scenarios with a baseline: every figure's difference with its confidence interval.
 
@@ -88,7 +96,8 @@ def compare(
     if len(inputs) < 2:
         err("error: give at least two inputs: the baseline, then what to compare with it.")
         raise typer.Exit(EXIT_BAD_INPUT)
-    with guard():
+    with guard(), common.charts_ahead():
+        where = common.where_to_run(executor, scheduler)
         from sim.analysis.compare import compare as compare_runs
         from sim.analysis.compare import gather
         from sim.engine.folders import check_out, check_within
@@ -114,6 +123,7 @@ def compare(
                     workers=workers,
                     progress=progress,
                     overrides=set_,
+                    **where,
                 )
         except SimulationError as exc:
             err(f"error: {exc}")

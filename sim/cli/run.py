@@ -7,6 +7,7 @@ the run's summary. The library is imported inside the commands, so that
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -43,7 +44,12 @@ def run(
     seed: int | None = common.seed_option("Seed (default: the scenario's run.seed)."),
     workers: Annotated[
         int | None,
-        typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Processes (default: as many as the work pays for, up to all cores; 1 = serial).",
+        ),
     ] = None,
     set_: SetOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
@@ -86,6 +92,8 @@ def run(
             "scenario's name): letters, digits, '_', '-' and '.'.",
         ),
     ] = None,
+    executor: common.ExecutorOption = common.ExecutorKind.local,
+    scheduler: common.SchedulerOption = None,
 ) -> None:
     """Run a scenario's Monte Carlo replications and write a result folder.
 
@@ -102,14 +110,17 @@ def run(
         sim run scenarios/stalled.yaml --reps 2000000 --no-trajectories
 
         sim run scenarios/freeze.yaml --set deal.relief=0.3 --name freeze_relief03
+        sim run scenarios/freeze.yaml --reps 1000000 --scheduler tcp://10.0.0.5:8786
     """
+    clock = time.perf_counter()
     if reps is not None and max_reps is not None and reps > max_reps:
         err(
             f"error: --reps {reps:,} is more than --max-reps {max_reps:,}, the cap on the "
             "replications run. Lower --reps or raise --max-reps."
         )
         raise typer.Exit(EXIT_BAD_INPUT)
-    with guard():
+    with guard(), common.charts_ahead():
+        where = common.where_to_run(executor, scheduler)
         from sim.api.runs import run as run_scenario
         from sim.engine.folders import SaveError, check_name, check_out, check_within
         from sim.engine.runner import SimulationError, check_size
@@ -145,6 +156,7 @@ def run(
                     precision=precision,
                     max_reps=max_reps,
                     spool_dir=str(out) if no_trajectories else None,  # same disk: saved by a link
+                    **where,
                 )
         except SimulationError as exc:
             err(f"error: {exc}")
@@ -166,6 +178,7 @@ def run(
             raise typer.Exit(1) from None
         if not quiet:
             _print_summary(summary)
+            typer.echo(_timing(summary, time.perf_counter() - clock))
         if precision is not None:
             typer.echo(_precision_message(summary))
         typer.echo(f"Results: {folder}")
@@ -250,7 +263,19 @@ def _print_summary(summary: dict) -> None:
     print_table(console, events)
     for line in run_cautions(summary):
         console.print(f"caution: {line}", markup=False, highlight=False, soft_wrap=True)
-    console.print(f"[dim]{prov['wall_seconds']:.1f} s on {prov['workers']} worker(s)[/dim]")
+
+
+def _timing(summary: dict, total: float) -> str:
+    """How long the run took: its replications, and the whole command, writing included."""
+    prov = summary["provenance"]
+    workers = prov["workers"]
+    where = prov.get("executor") or (
+        "this process" if workers == 1 else f"{workers} local processes"
+    )
+    return (
+        f"{prov['replications']:,} replications in {prov['wall_seconds']:.2f} s on {where}; "
+        f"{total:.2f} s in all, with reading the scenario and writing the results."
+    )
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Where sweep points run: this process, local processes, or a Dask cluster.
+"""Where sweep points and run chunks go: this process, local processes, or a Dask cluster.
 
 An executor is a context manager with one method, `map(fn, tasks)`, that yields
 `(task index, outcome)` as each task finishes, in whatever order they finish;
@@ -8,6 +8,10 @@ point lost with a dead worker is first run again, see `pool`). Parallelism is
 over points; each point runs its replications serially, so the numbers never
 depend on the executor: the sweep puts the records back in point order before
 anything is written. A `--scheduler` address is checked before anything connects.
+
+A run's chunks (`sim.engine.chunks`) use a `DaskExecutor` through `scatter`
+(the plan, sent once), `ordered` (results in task order, a bounded number in
+flight) and `check_versions` (workers must run this version of `sim`).
 """
 
 from __future__ import annotations
@@ -18,13 +22,28 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sim.engine.pool import Pool, default_workers
+from sim.engine.pool import AHEAD, Pool, WorkerLost, default_workers
 from sim.errors import ScenarioError
+from sim.version import __version__
 
 if TYPE_CHECKING:  # an optional extra (sim[dask]), imported when a Dask executor starts
     from distributed import Client, LocalCluster
 
 Outcome = tuple[int, Any]
+
+
+def worker_version() -> str:
+    """The version of `sim` where this runs (on a Dask worker: the worker's)."""
+    return __version__
+
+
+def other_version(where: str, version: object) -> ScenarioError:
+    """The error for a worker running another version of `sim` than this machine."""
+    return ScenarioError.single(
+        f"{where} runs sim {version}, this machine {__version__}: its numbers could differ",
+        file="--scheduler",
+        hint="install the same version of sim on every worker and on this machine",
+    )
 
 
 class LocalExecutor:
@@ -120,6 +139,65 @@ class DaskExecutor:
         if self.cluster is not None:
             self.cluster.close()
 
+    def _client(self) -> Client:
+        assert self.client is not None, "used inside `with`, which connects the client"
+        return self.client
+
+    def worker_count(self) -> int:
+        """The cluster's workers now (at least 1: tasks wait for a worker to join)."""
+        return max(1, len(self._client().scheduler_info().get("workers", {})))
+
+    def check_versions(self) -> None:
+        """Refuse a cluster whose workers run another version of `sim` (ScenarioError)."""
+        versions = self._client().run(worker_version)
+        for address, version in sorted(versions.items()):
+            if version != __version__:
+                raise other_version(f"the Dask worker at {address}", version)
+
+    def scatter(self, value: Any) -> Any:
+        """Send `value` to the workers once; tasks given the returned future receive it."""
+        return self._client().scatter(value, broadcast=True, hash=False)
+
+    def ordered(self, fn: Callable, tasks: Sequence[tuple]) -> Iterator[Any]:
+        """`fn(*task)` for every task, yielded in task order, with at most `AHEAD` tasks a
+        worker submitted and not yet yielded, so few results wait in memory.
+
+        A task's exception is raised here; a task Dask gave up on (its workers
+        kept dying) raises `WorkerLost`. Stopping early cancels what is in flight.
+        """
+        from distributed import as_completed
+
+        client = self._client()
+        window = AHEAD * self.worker_count()
+        todo = iter(enumerate(tasks))
+        index: dict[Any, int] = {}  # task index by Dask key
+        waiting: dict[int, Any] = {}  # submitted and not yet yielded, by task index
+        done: set[int] = set()
+        flight = as_completed()
+
+        def submit() -> None:
+            for i, args in todo:
+                future = client.submit(fn, *args, pure=False)
+                index[future.key] = i
+                waiting[i] = future
+                flight.add(future)
+                return
+
+        for _ in range(window):
+            submit()
+        expected = 0
+        try:
+            for future in flight:
+                done.add(index.pop(future.key))
+                while expected in done:
+                    done.discard(expected)
+                    yield _result(waiting.pop(expected), expected)
+                    expected += 1
+                    submit()
+        finally:
+            if waiting:  # stopped early (an error, Ctrl-C, the caller stopped)
+                client.cancel(list(waiting.values()))
+
     def map(self, fn: Callable, tasks: Sequence[tuple]) -> Iterator[Outcome]:
         from distributed import as_completed
 
@@ -139,6 +217,17 @@ class DaskExecutor:
         except BaseException:
             client.cancel(futures)  # Ctrl-C: the cluster stops working for us
             raise
+
+
+def _result(future, i: int) -> Any:
+    """A finished Dask future's value; its task's exception, or `WorkerLost` if Dask gave up."""
+    if future.status == "error":
+        error = future.exception()
+        if type(error).__name__ == "KilledWorker":  # distributed's: its workers kept dying
+            raise WorkerLost(f"the Dask workers running it died: {error}", i) from None
+    elif future.status != "finished":
+        raise WorkerLost(f"the Dask task was {future.status}", i)
+    return future.result()
 
 
 #: Protocols a Dask scheduler listens on (distributed's comm backends, but in-process).

@@ -48,6 +48,12 @@ RETRIES = 2
 #: Tasks submitted ahead per worker: enough to keep every worker busy, few enough
 #: that results waiting to be yielded in order stay small.
 AHEAD = 4
+#: About what a pool of two costs to start until its first results, in seconds:
+#: the first in a process starts the fork server, which imports the simulation
+#: (`PRELOAD`); later ones fork from it. Measured on 2 cores (benchmarks/README.md);
+#: a guide for deciding whether a pool pays (`sim.engine.chunks.worth_a_pool`).
+COLD_START = 0.5
+WARM_START = 0.05
 
 
 def default_workers() -> int:
@@ -82,6 +88,12 @@ def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
 
 
 _preloaded = False
+_started = False  # a pool has started from the fork server: it is warm
+
+
+def start_seconds(method: str = START_METHOD) -> float:
+    """What starting a pool would cost now, roughly: `WARM_START` once a fork server runs."""
+    return WARM_START if _started and method == "forkserver" else COLD_START
 
 
 def _context(method: str) -> multiprocessing.context.BaseContext:
@@ -123,6 +135,11 @@ class Pool:
 
     def __exit__(self, kind, value, tb) -> None:
         self.close(stop=kind is not None)
+
+    def submit(self, fn: Callable, task: Any) -> Future:
+        """`fn(task)` on a worker, started now if none runs: a plain future, not run again
+        if its worker dies (its `result()` then raises `BrokenProcessPool`)."""
+        return self._pool().submit(fn, task)
 
     def ordered(self, fn: Callable, tasks: Sequence) -> Iterator[Any]:
         """`fn(task)` for every task, yielded in task order.
@@ -225,7 +242,9 @@ class Pool:
         return WorkerLost(f"a worker process died {lost[i]} times while running it ({why})", i)
 
     def _pool(self) -> ProcessPoolExecutor:
+        global _started
         if self._executor is None:
+            _started = _started or self.method == "forkserver"
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=_context(self.method),

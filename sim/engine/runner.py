@@ -1,11 +1,11 @@
-"""Running replications: serially or on local processes, in chunks, with progress.
+"""Running replications: in this process, on local processes or on a Dask cluster.
 
 Replication i always gets the i-th child seed, so how the work is split into
-chunks and spread over workers never changes a replication's numbers; chunks
-are collected in replication order. With `precision`, batches run until the
-Monte Carlo standard errors of the headline figures, as `summary` reports
-them, are small enough, or until `max_reps`, a hard cap; the stopping rule
-sees only the outcomes, so a seed always stops at the same count.
+chunks and where they run (`sim.engine.chunks`) never changes a replication's
+numbers; chunks are collected in replication order. With `precision`, batches
+run until the Monte Carlo standard errors of the headline figures, as
+`summary` reports them, are small enough, or until `max_reps`, a hard cap; the
+stopping rule sees only the outcomes, so a seed always stops at the same count.
 """
 
 from __future__ import annotations
@@ -13,19 +13,25 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-import numpy as np
-
+from sim.engine.chunks import (
+    ChunkExecutor,
+    DaskChunks,
+    LocalChunks,
+    SimulationError,
+    chunks,
+    run_chunk,
+)
 from sim.engine.collect import Memory, Stream
+from sim.engine.executors import DaskExecutor, make_executor
 from sim.engine.intervals import Z95
 from sim.engine.limits import check_run
-from sim.engine.pool import Pool, WorkerLost, default_workers
+from sim.engine.pool import default_workers
 from sim.engine.results import Results, StreamedResults
 from sim.engine.summary import HEADLINE_EVENTS
-from sim.model.replication import complete, freeze_row, run_one
 from sim.plan.compiled import Plan, compile_plan
-from sim.plan.outcomes import FIRSTS, SCALARS
 from sim.scenario.schema import Scenario
 
 Progress = Callable[[int, int], None]
@@ -39,113 +45,18 @@ BATCH = 1000  # adaptive runs grow by multiples of this (the last batch may stop
 DEFAULT_MAX_REPS = 1_000_000
 STREAM_CHUNK = 1000  # fixed, so streamed statistics do not depend on the worker count
 
-
-class SimulationError(RuntimeError):
-    """A replication failed: a bug in the engine, reported with its replication index."""
-
-
-def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool = True) -> dict:
-    """Replications [start, stop) as arrays, one row per replication."""
-    n = stop - start
-    months = plan.horizon + 1
-    firsts = np.empty((n, len(FIRSTS)))
-    freeze = np.zeros((n, months), dtype=bool)
-    draws = plan.draws(seed, start, stop)
-    parts = []
-    for j in range(n):
-        try:
-            part = run_one(plan, draws, j)
-        except Exception as exc:  # a bug, surfaced with the replication that shows it
-            raise SimulationError(
-                f"replication {start + j} (seed {seed}) failed: {type(exc).__name__}: {exc}"
-            ) from exc
-        parts.append(part)
-        firsts[j] = part.firsts
-        if part.spells:
-            freeze[j] = freeze_row(part.spells, plan.horizon)
-    warheads, material = complete(plan, parts)
-    scalars = np.array([part.scalars for part in parts], dtype=float).reshape(n, len(SCALARS))
-    if trajectories:
-        warheads, material = warheads.astype(np.float32), material.astype(np.float32)
-    else:
-        warheads = material = np.empty((n, 0), dtype=np.float32)
-    return {
-        "start": start,
-        "stop": stop,
-        "scalars": scalars,
-        "firsts": firsts,
-        "freeze": freeze,
-        "warheads": warheads,
-        "material": material,
-        "sampled": draws.params,
-    }
-
-
-_PLAN: Plan | None = None  # a worker's copy of the run's plan, set once when it starts
-
-
-def _init_worker(plan: Plan) -> None:
-    global _PLAN
-    _PLAN = plan
-
-
-def _work(task: tuple[int, int, int, bool]) -> dict:
-    seed, start, stop, trajectories = task
-    assert _PLAN is not None, "a worker's plan is set by _init_worker when it starts"
-    return run_chunk(_PLAN, seed, start, stop, trajectories)
-
-
-def chunks(start: int, stop: int, size: int | None, workers: int = 1) -> list[tuple[int, int]]:
-    """Split [start, stop) into chunks: of `size`, or shrinking toward the end.
-
-    Shrinking ("guided") chunks keep every worker busy until the last moment
-    while the first ones are large enough to amortize per-chunk costs. How the
-    replications are split never changes their numbers.
-    """
-    if size:
-        return [(a, min(a + size, stop)) for a in range(start, stop, size)]
-    out, a = [], start
-    while a < stop:
-        n = max(20, min(1000, (stop - a) // (4 * max(workers, 1))))
-        out.append((a, min(a + n, stop)))
-        a += n
-    return out
-
-
-class Executor:
-    """Runs chunks in this process or on a `Pool`, yielding them in replication order.
-
-    One pool serves every batch of a run (adaptive runs ask for several), so
-    workers start once. A chunk whose worker died is run again on a fresh pool
-    with the same numbers; one lost too often stops the run with `WorkerLost`.
-    """
-
-    def __init__(self, plan: Plan, workers: int):
-        self.plan = plan
-        self.workers = workers
-        self.pool: Pool | None = None
-
-    def __enter__(self) -> Executor:
-        return self
-
-    def map(self, seed: int, pieces: list[tuple[int, int]], trajectories: bool) -> Iterator[dict]:
-        if self.workers == 1 or len(pieces) == 1:
-            for a, b in pieces:
-                yield run_chunk(self.plan, seed, a, b, trajectories)
-            return
-        if self.pool is None:
-            self.pool = Pool(self.workers, _init_worker, (self.plan,))
-        try:
-            yield from self.pool.ordered(_work, [(seed, a, b, trajectories) for a, b in pieces])
-        except WorkerLost as exc:
-            a, b = pieces[exc.index]
-            raise WorkerLost(
-                f"replications {a}-{b - 1}: {exc}; the run was stopped", exc.index
-            ) from None
-
-    def __exit__(self, kind, value, tb) -> None:
-        if self.pool is not None:
-            self.pool.close(stop=kind is not None)
+__all__ = [  # chunks and their errors, where callers have always found them
+    "PRECISION_EVENTS",
+    "PRECISION_METRICS",
+    "SimulationError",
+    "check_size",
+    "chunk_executor",
+    "chunks",
+    "default_workers",
+    "replications_needed",
+    "run",
+    "run_chunk",
+]
 
 
 def check_size(
@@ -195,27 +106,34 @@ def run(
     precision: float | None = None,
     max_reps: int | None = None,
     spool_dir: str | None = None,
+    executor: str | DaskExecutor = "local",
+    scheduler: str | None = None,
     kinds: tuple[type[Results], type[StreamedResults]] = (Results, StreamedResults),
 ) -> Results | StreamedResults:
     """Run replications of a scenario and return every outcome.
 
-    `reps` and `seed` default to the scenario's `run:` section. `workers=1` runs
-    in this process; more use a local process pool (default: all cores); the
-    numbers do not depend on it. `trajectories=False` drops the monthly paths
-    (about 1 KB of the 1.4 KB kept per replication). `stream=True` keeps nothing
-    per replication in memory (statistics on the fly, the table spooled to
-    disk, no paths): memory stays flat for runs of millions; it returns
-    `StreamedResults`. With `precision`, replications run in batches until the
-    standard error of every headline probability is at most `precision` and
-    that of the mean warheads and material at most `precision` times the mean
-    (`reps`, rounded up to a multiple of 1,000, sets the first batch), and the
-    provenance says whether that was reached (`precision_met`). `max_reps` is
-    a hard cap on the replications run (default 1,000,000 with `precision`);
-    an explicit `reps` above it is refused, a scenario's default is capped.
-    A run whose replications cannot fit (see `limits`) is refused with a
-    `ScenarioError` before anything runs. `kinds` are the classes of what is
-    returned (kept, streamed): the Python API passes its own, which can save
-    themselves.
+    `reps` and `seed` default to the scenario's `run:` section. Where the
+    replications run never changes a number: `workers=1` runs them in this
+    process, more on a local process pool; by default (`workers=None`) the
+    first chunk runs here, timed, and a pool of every core starts only if the
+    rest is worth it (`sim.engine.chunks.worth_a_pool`). `executor="dask"`
+    sends chunks to a local Dask cluster started for the run (of `workers`),
+    `scheduler="tcp://HOST:PORT"` to an existing one, and an entered
+    `DaskExecutor` is used as it is (a comparison shares one).
+    `trajectories=False` drops the monthly paths (about 1 KB of the 1.4 KB kept
+    per replication). `stream=True` keeps nothing per replication in memory
+    (statistics on the fly, the table spooled to disk, no paths): memory stays
+    flat for runs of millions; it returns `StreamedResults`. With `precision`,
+    replications run in batches until the standard error of every headline
+    probability is at most `precision` and that of the mean warheads and
+    material at most `precision` times the mean (`reps`, rounded up to a
+    multiple of 1,000, sets the first batch), and the provenance says whether
+    that was reached (`precision_met`). `max_reps` is a hard cap on the
+    replications run (default 1,000,000 with `precision`); an explicit `reps`
+    above it is refused, a scenario's default is capped. A run whose
+    replications cannot fit (see `limits`) is refused with a `ScenarioError`
+    before anything runs. `kinds` are the classes of what is returned (kept,
+    streamed): the Python API passes its own, which can save themselves.
     """
     reps, cap = check_size(
         scenario,
@@ -230,30 +148,61 @@ def run(
         raise ValueError("seed must be a non-negative integer")
     if precision is not None and not 0 < precision < 1:
         raise ValueError("precision must be between 0 and 1, e.g. 0.005")
-    workers = default_workers() if workers is None else max(1, int(workers))
     plan = compile_plan(scenario)
     started = datetime.now(UTC)
     clock = time.perf_counter()
     sink: Stream | Memory = Stream(plan, spool_dir) if stream else Memory(plan, reps, trajectories)
     size = STREAM_CHUNK if stream else None  # streamed sums need fixed chunks
+    extra: dict = {}
     try:
-        with Executor(plan, workers) as executor:
-            met = _fill(sink, executor, seed, reps, size, progress, precision, cap)
+        with chunk_executor(plan, workers, executor, scheduler) as where:
+            met = _fill(sink, where, seed, reps, size, progress, precision, cap)
     except BaseException:
         sink.discard()
         raise
-    extra = {}
+    if isinstance(where, DaskChunks):
+        extra["executor"] = where.cluster.description
     if precision is not None:
-        extra = {"precision": precision, "max_reps": cap, "precision_met": met}
+        extra.update(precision=precision, max_reps=cap, precision_met=met)
     provenance = {
         "started": started.isoformat(timespec="seconds"),
         "wall_seconds": time.perf_counter() - clock,
-        "workers": workers,
+        "workers": where.workers,
         "extra": extra,
     }
     if isinstance(sink, Stream):
         return sink.results(scenario, seed, kinds[1], **provenance)
     return sink.results(scenario, seed, kinds[0], **provenance)
+
+
+@contextmanager
+def chunk_executor(
+    plan: Plan,
+    workers: int | None = None,
+    executor: str | DaskExecutor = "local",
+    scheduler: str | None = None,
+) -> Iterator[ChunkExecutor]:
+    """Where a run's chunks go, for the length of the run (see `run`).
+
+    A Dask cluster started or connected to here is closed after the run; one
+    given (an entered `DaskExecutor`) is left open for its owner.
+    """
+    if isinstance(executor, DaskExecutor):
+        yield DaskChunks(plan, executor)
+        return
+    if executor not in ("local", "dask"):
+        raise ValueError(f"executor must be 'local' or 'dask', not {executor!r}")
+    if executor == "dask" or scheduler:
+        with make_executor("dask", workers, scheduler) as cluster:
+            yield DaskChunks(plan, cluster)
+        return
+    local = LocalChunks(plan, workers)
+    try:
+        yield local
+    except BaseException:
+        local.close(failed=True)
+        raise
+    local.close(failed=False)
 
 
 def _fill(sink, executor, seed, target, size, progress, precision, cap) -> bool | None:
@@ -268,7 +217,7 @@ def _fill(sink, executor, seed, target, size, progress, precision, cap) -> bool 
     while True:
         if progress:
             progress(done, target)
-        for part in executor.map(seed, chunks(done, target, size, executor.workers), keep_paths):
+        for part in executor.map(seed, done, target, size, keep_paths):
             sink.add(part)
             if progress:
                 progress(sink.n, target)

@@ -5,18 +5,34 @@ it the ImportError reaches the report, which then says plots are off. Figures
 are drawn on `matplotlib.figure.Figure` with the Agg canvas, never pyplot, so
 nothing global (backend, open windows) changes in the caller's process. One
 chart per quantity; several runs are overlaid in one chart, the baseline first.
+
+Importing matplotlib takes about a third of a second and drawing the charts of
+a run as much again, as long as a default run's simulation. `charts_ahead()`
+overlaps them with the run: a helper process started at once imports
+matplotlib while the replications run, and `figures()` then draws there, while
+this process writes the tables. The charts are the same bytes either way.
 """
 
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.pool import Pool, default_workers
+
 #: The baseline in dark grey, then one colour per scenario.
 COLOURS = ("#4d4d4d", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 SIZE = (8.0, 3.6)  # inches; at 110 dpi, 880 pixels wide
+#: zlib level of the PNGs: 1 encodes several times faster than Pillow's 6 for files
+#: about a tenth larger (charts are flat colours, which compress well either way).
+PNG_LEVEL = 1
 
 
 @dataclass
@@ -29,6 +45,71 @@ class Series:
     final_warheads: np.ndarray | None
 
 
+class _Helper:
+    """A process that imports matplotlib at once and draws charts when asked."""
+
+    def __init__(self) -> None:
+        self.pool = Pool(1, method="spawn", retries=0)  # a fresh interpreter, no simulation
+        self.ready: Future = self.pool.submit(_import_matplotlib, None)
+
+    def figures(
+        self, series: list[Series], averted: dict | None, level: str
+    ) -> dict[str, tuple] | None:
+        """The charts drawn there, or None if the helper was lost (draw them here)."""
+        try:
+            return self.pool.submit(_task, (series, averted, level)).result()
+        except BrokenProcessPool:
+            return None
+
+
+_helper: _Helper | None = None
+
+
+@contextmanager
+def charts_ahead() -> Iterator[None]:
+    """While inside, `figures()` draws in a helper process started now, which imports
+    matplotlib in the meantime, so the import and the drawing overlap this process's
+    work. Only if a core is free for it (`spare_core`); when nested, the outer one's."""
+    global _helper
+    if _helper is not None or not spare_core():
+        yield
+        return
+    _helper = helper = _Helper()
+    failed = True
+    try:
+        yield
+        failed = False
+    finally:
+        _helper = None
+        helper.pool.close(stop=failed)
+
+
+def spare_core() -> bool:
+    """Whether a core is likely idle: two or more, and a load average (the last minute's
+    runnable processes) at least half a core below their number. On a busy machine a
+    helper would only take time from the run."""
+    cores = default_workers()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on this system: count the cores only
+        load = 0.0
+    return cores >= 2 and load <= cores - 0.5
+
+
+def _import_matplotlib(_: None) -> bool:
+    """In the helper: import what drawing needs, now; False without matplotlib."""
+    try:
+        import matplotlib.backends.backend_agg
+        import matplotlib.figure  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _task(job: tuple[list[Series], dict | None, str]) -> dict[str, tuple]:
+    return draw(*job)
+
+
 def figures(
     series: list[Series], averted: dict[str, dict] | None = None, level: str = "95%"
 ) -> dict[str, tuple]:
@@ -36,8 +117,19 @@ def figures(
 
     `averted` maps a scenario label to its weapons-averted rows (comparison.json's
     `vs_baseline.averted`, with intervals at the confidence `level`); given, it adds a
-    chart of them.
+    chart of them. Drawn by the helper process of `charts_ahead()` if one runs, else here.
     """
+    if _helper is not None:
+        drawn = _helper.figures(series, averted, level)
+        if drawn is not None:
+            return drawn
+    return draw(series, averted, level)
+
+
+def draw(
+    series: list[Series], averted: dict[str, dict] | None = None, level: str = "95%"
+) -> dict[str, tuple]:
+    """The charts of `figures`, drawn in this process."""
     out: dict[str, tuple] = {}
     several = len(series) > 1
     for quantity, unit in (("warheads", "assembled warheads"), ("material", "weapons-equivalent")):
@@ -93,10 +185,22 @@ def new_figure(height: float = SIZE[1]):
 
 
 def year_ticks(ax) -> None:
-    """A tick a year, labelled by the year: cheaper and steadier than automatic date ticks."""
-    from matplotlib.dates import DateFormatter, YearLocator
+    """A tick a year, labelled by the year: cheaper and steadier than automatic date ticks.
 
-    ax.xaxis.set_major_locator(YearLocator())
+    Called once the dates are plotted: the ticks are every 1 January around them
+    (those outside the view are not drawn), as `YearLocator` places them, without
+    the recurrence rules it computes them with at every draw.
+    """
+    from matplotlib.dates import DateFormatter, YearLocator, date2num
+    from matplotlib.ticker import FixedLocator
+
+    lo, hi = ax.dataLim.intervalx
+    if not np.isfinite([lo, hi]).all():  # nothing plotted yet
+        ax.xaxis.set_major_locator(YearLocator())
+    else:
+        first, last = (np.datetime64(int(x), "D").astype("datetime64[Y]") for x in (lo, hi))
+        years = np.arange(first - 1, last + 2).astype("datetime64[D]")
+        ax.xaxis.set_major_locator(FixedLocator(date2num(years)))
     ax.xaxis.set_major_formatter(DateFormatter("%Y"))
 
 
@@ -199,8 +303,10 @@ def _distribution(ax, series: list[Series]) -> None:
     for k, (s, v) in enumerate(zip(series, values, strict=True)):
         colour = _colour(k, len(series))
         weights = np.full(v.size, 1.0 / v.size)
-        ax.hist(v, bins=bins, weights=weights, color=colour, alpha=0.3, label=s.label)
-        ax.hist(v, bins=bins, weights=weights, color=colour, histtype="step", lw=1.5)
+        shares, _ = np.histogram(v, bins=bins, weights=weights)
+        # one filled outline and one line, where `hist` would draw a patch per bin
+        ax.stairs(shares, bins, fill=True, color=colour, alpha=0.3, lw=0, label=s.label)
+        ax.stairs(shares, bins, color=colour, lw=1.5)
         ax.axvline(float(np.median(v)), color=colour, ls="--", lw=1.5)
     ax.set_title("Assembled warheads at the horizon", loc="left")
     ax.set_xlabel("warheads")
@@ -238,5 +344,12 @@ def png(fig, dpi: int = 110, tight: bool = False) -> bytes:
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
     bbox = "tight" if tight else None
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches=bbox, metadata={"Software": None})
+    fig.savefig(
+        buffer,
+        format="png",
+        dpi=dpi,
+        bbox_inches=bbox,
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": PNG_LEVEL},
+    )
     return buffer.getvalue()

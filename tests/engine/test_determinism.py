@@ -71,3 +71,48 @@ def test_counting_simpy_events_changes_no_number_and_counts_what_simpy_schedules
         assert b.events == tally.env.scheduled == next(plain.env._eid)  # SimPy's own count
         counted += b.events
     assert counted > 30 * 10  # dozens of events a replication
+
+
+def test_whether_the_run_chooses_a_pool_changes_no_number(monkeypatch):
+    """Left to itself (workers=None) a run times its first chunk and starts a pool only if
+    the rest pays for it; either way, the numbers of one worker."""
+    from sim.engine.chunks import LocalChunks
+
+    monkeypatch.setattr(LocalChunks, "__init__", _two_cores(LocalChunks.__init__))
+    scenario = sim.load_scenario(SCENARIOS / "freeze.yaml")
+    serial = sim.run(scenario, reps=300, seed=7, workers=1)
+    monkeypatch.setattr("sim.engine.chunks.start_seconds", lambda: 0.0)  # a pool always pays
+    pooled = sim.run(scenario, reps=300, seed=7)
+    monkeypatch.setattr("sim.engine.chunks.start_seconds", lambda: 1e9)  # it never does
+    alone = sim.run(scenario, reps=300, seed=7)
+    assert (serial.workers, pooled.workers, alone.workers) == (1, 2, 1)
+    assert figures(pooled) == figures(serial) == figures(alone)
+    for name in serial.scalars:
+        assert np.array_equal(pooled.scalars[name], serial.scalars[name], equal_nan=True)
+    assert np.array_equal(pooled.trajectories["warheads"], serial.trajectories["warheads"])
+
+
+def _two_cores(init):
+    """LocalChunks.__init__ as on a machine of two cores, whatever this one has."""
+
+    def patched(self, plan, workers=None):
+        init(self, plan, workers)
+        if workers is None:
+            self.most = 2
+
+    return patched
+
+
+def test_a_given_number_of_workers_is_obeyed_however_small_the_run():
+    scenario = sim.load_scenario(SCENARIOS / "stalled.yaml")
+    assert sim.run(scenario, reps=200, seed=1, workers=2).workers == 2
+    assert sim.run(scenario, reps=200, seed=1, workers=1).workers == 1
+
+
+def test_a_pool_pays_when_the_work_left_exceeds_its_start_up_saved():
+    from sim.engine.chunks import worth_a_pool
+
+    # on 2 workers the rest takes start + left / 2: a pool pays beyond left = 2 x start
+    assert worth_a_pool(1.1, 2, 0.5) and not worth_a_pool(0.9, 2, 0.5)
+    assert worth_a_pool(0.9, 4, 0.5)  # 0.5 + 0.225 < 0.9
+    assert not worth_a_pool(100.0, 1, 0.0)  # one worker is this process

@@ -260,14 +260,14 @@ def test_a_local_sweep_survives_a_killed_worker_with_the_same_table(tmp_path):
 
 
 def test_a_run_whose_workers_keep_dying_stops_with_a_message_and_exit_1(tmp_path, monkeypatch):
-    def lost(self, seed, pieces, trajectories):
+    def lost(self, seed, start, stop, size, trajectories):
         raise WorkerLost(
             "replications 0-99: a worker process died 3 times while running it "
             "(killed, or out of memory); the run was stopped"
         )
         yield
 
-    monkeypatch.setattr("sim.engine.runner.Executor.map", lost)
+    monkeypatch.setattr("sim.engine.chunks.LocalChunks.map", lost)
     args = ["run", str(SCENARIOS / "stalled.yaml"), "-n", "100", "-w", "2", "-o", str(tmp_path)]
     result = runner.invoke(app, args)
     assert result.exit_code == 1
