@@ -45,40 +45,49 @@ SCENARIO = ROOT / "scenarios" / "freeze.yaml"
 HERE_ONLY = (
     "import contextlib, sys\n"
     "import sim.report.plots\n"
-    "sim.report.plots.charts_ahead = contextlib.nullcontext\n"
+    "sim.report.plots.spare_core = lambda: False\n"
     "from sim.cli.app import main\n"
     "sys.argv[0] = 'sim'\n"
     "main()\n"
 )
 
 
-def once(cmd: list[str]) -> tuple[float, float]:
+def once(cmd: list[str]) -> tuple[float, float, float | None]:
     """Wall and CPU seconds of a command in a fresh process (the CPU of that process and
-    the children it waited for; not of pool workers, which a fork server starts)."""
+    the children it waited for; not of pool workers, which a fork server starts), and
+    when its figures were on screen: the last line of its last table (None without)."""
     t0 = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # lines as printed, as in a terminal
+    child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    shown = None
+    assert child.stdout is not None
+    for line in child.stdout:  # read as printed (the command's output is unbuffered)
+        if line.startswith("└".encode()):
+            shown = time.perf_counter() - t0
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - t0
     errors = child.stderr.read() if child.stderr else b""
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"{' '.join(cmd)} failed: {errors.decode()}")
-    return seconds, usage.ru_utime + usage.ru_stime
+    return seconds, usage.ru_utime + usage.ru_stime, shown
 
 
 def wall(commands: dict[str, list[str]], runs: int) -> dict[str, dict]:
     """Best and median wall seconds of each command over `runs` rounds, the commands
     taking turns within each round."""
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    times: dict[str, list[tuple[float, float, float | None]]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, cmd in commands.items():
             times[name].append(once(cmd))
     out = {}
-    for name, pairs in times.items():
-        seconds = [w for w, _ in pairs]
+    for name, triples in times.items():
+        seconds = [w for w, _, _ in triples]
+        shown = [s for _, _, s in triples if s is not None]
         out[name] = {
             "best": min(seconds),
             "median": statistics.median(seconds),
-            "cpu_median": statistics.median(c for _, c in pairs),
+            "cpu_median": statistics.median(c for _, c, _ in triples),
+            "shown_median": statistics.median(shown) if shown else None,
             "runs": seconds,
         }
     return out
@@ -178,9 +187,10 @@ def main() -> None:
         f"({os.cpu_count()} cores; load average {load_before:.2f} before, {load_after:.2f} after)"
     )
     for name, w in figures.items():
+        shown = "" if w["shown_median"] is None else f"; figures shown at {w['shown_median']:.2f}"
         print(
             f"  {name:<18} best {w['best']:.2f}  median {w['median']:.2f}  "
-            f"(CPU of the process: median {w['cpu_median']:.2f})"
+            f"(CPU of the process: median {w['cpu_median']:.2f}{shown})"
         )
     print("parts, one after the other in one fresh process (seconds):")
     for name, seconds in steps.items():

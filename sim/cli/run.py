@@ -169,15 +169,14 @@ def run(
             err("Nothing was saved; free some space, or give another --out, and run again.")
             raise typer.Exit(1) from None
         summary = results.summary()
+        if not quiet:  # the figures first, while the folder is written (and its charts drawn)
+            _print_summary(summary)
         try:
             folder = results.save(out, name=name)
-        except SaveError as exc:  # written elsewhere, or not at all: show the figures anyway
-            if not quiet:
-                _print_summary(summary)
+        except SaveError as exc:  # written elsewhere, or not at all: the figures are shown
             err(f"error: {exc}")
             raise typer.Exit(1) from None
         if not quiet:
-            _print_summary(summary)
             typer.echo(_timing(summary, time.perf_counter() - clock))
         if precision is not None:
             typer.echo(_precision_message(summary))

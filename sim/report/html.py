@@ -9,6 +9,7 @@ are off and still carries every table. All text from scenarios is escaped.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -62,14 +63,32 @@ def images(
     series, averted: dict | None = None, charts: bool = True, level: str = "95%"
 ) -> tuple[dict[str, tuple], str | None]:
     """The charts, or none and the reason plots are off (`level`: of averted's intervals)."""
-    if not charts:
-        return {}, CHARTS_OFF
-    try:
-        from sim.report.plots import figures
+    return images_later(series, averted, charts, level)()
 
-        return figures(series, averted, level), None
+
+Images = tuple[dict[str, tuple], str | None]
+
+
+def images_later(
+    series, averted: dict | None = None, charts: bool = True, level: str = "95%"
+) -> Callable[[], Images]:
+    """`images(...)`, started now in the chart helpers if they run (`plots.charts_ahead`);
+    the function returned waits for them."""
+    if not charts:
+        return lambda: ({}, CHARTS_OFF)
+    try:
+        from sim.report.plots import figures_later
     except ImportError:
-        return {}, PLOTS_OFF
+        return lambda: ({}, PLOTS_OFF)
+    later = figures_later(series, averted, level)
+
+    def collect() -> Images:
+        try:
+            return later(), None
+        except ImportError:
+            return {}, PLOTS_OFF
+
+    return collect
 
 
 def save_images(figs: dict[str, tuple], folder: Path) -> None:
@@ -136,14 +155,23 @@ def write_run_report(
     folder: Path,
     run_id: str,
     charts: bool = True,
+    drawn: Callable[[], Images] | None = None,
 ) -> Path:
-    """report.html (and the PNGs) of one run, in `folder`."""
-    label = summary["scenario"]["name"]
-    figs, off = images([Series(label, summary, final_warheads)], charts=charts)
+    """report.html (and the PNGs) of one run, in `folder`; `drawn`: the charts, started
+    earlier by `run_images_later` (else drawn now)."""
+    figs, off = (drawn or run_images_later(summary, final_warheads, charts))()
     save_images(figs, folder)
     path = folder / "report.html"
     path.write_text(run_html(summary, figs, off, run_id), encoding="utf-8")
     return path
+
+
+def run_images_later(
+    summary: dict, final_warheads: np.ndarray | None, charts: bool = True
+) -> Callable[[], Images]:
+    """The charts of one run, started now (see `images_later`)."""
+    label = summary["scenario"]["name"]
+    return images_later([Series(label, summary, final_warheads)], charts=charts)
 
 
 def run_html(summary: dict, figs: dict[str, tuple], off: str | None, run_id: str = "") -> str:

@@ -6,18 +6,18 @@ are drawn on `matplotlib.figure.Figure` with the Agg canvas, never pyplot, so
 nothing global (backend, open windows) changes in the caller's process. One
 chart per quantity; several runs are overlaid in one chart, the baseline first.
 
-Importing matplotlib takes about a third of a second and drawing the charts of
-a run as much again, as long as a default run's simulation. `charts_ahead()`
+Importing matplotlib takes about a quarter of a second and drawing the charts
+of a run a third, as long as a default run's simulation. `charts_ahead()`
 overlaps them with the run: a helper process started at once imports
-matplotlib while the replications run, and `figures()` then draws there, while
-this process writes the tables. The charts are the same bytes either way.
+matplotlib while the replications run, and `figures_later()` then starts the
+drawing there while this process writes the tables. The charts are the same bytes either way.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -52,14 +52,25 @@ class _Helper:
         self.pool = Pool(1, method="spawn", retries=0)  # a fresh interpreter, no simulation
         self.ready: Future = self.pool.submit(_import_matplotlib, None)
 
-    def figures(
+    def start(
         self, series: list[Series], averted: dict | None, level: str
-    ) -> dict[str, tuple] | None:
-        """The charts drawn there, or None if the helper was lost (draw them here)."""
+    ) -> Callable[[], dict[str, tuple]]:
+        """Start drawing now; the function returned waits for the charts, and draws them
+        in this process if the helper was lost."""
         try:
-            return self.pool.submit(_task, (series, averted, level)).result()
-        except BrokenProcessPool:
-            return None
+            job: Future | None = self.pool.submit(_task, (series, averted, level))
+        except BrokenProcessPool:  # the helper died before
+            job = None
+
+        def collect() -> dict[str, tuple]:
+            if job is not None:
+                try:
+                    return job.result()
+                except Exception:  # the helper was lost or failed: the same charts, drawn here
+                    pass
+            return draw(series, averted, level)
+
+        return collect
 
 
 _helper: _Helper | None = None
@@ -69,19 +80,20 @@ _helper: _Helper | None = None
 def charts_ahead() -> Iterator[None]:
     """While inside, `figures()` draws in a helper process started now, which imports
     matplotlib in the meantime, so the import and the drawing overlap this process's
-    work. Only if a core is free for it (`spare_core`); when nested, the outer one's."""
+    work. Only if a core is free for it (`spare_core`); when nested, the outer one's.
+
+    One helper, not one per free core: drawing the charts in two helpers on a
+    machine of two cores made a default run slower (1.3 s against 1.6 s)."""
     global _helper
     if _helper is not None or not spare_core():
         yield
         return
     _helper = helper = _Helper()
-    failed = True
     try:
         yield
-        failed = False
     finally:
         _helper = None
-        helper.pool.close(stop=failed)
+        helper.pool.close(stop=True)  # nothing of its is pending: stopped, not waited for
 
 
 def spare_core() -> bool:
@@ -97,7 +109,7 @@ def spare_core() -> bool:
 
 
 def _import_matplotlib(_: None) -> bool:
-    """In the helper: import what drawing needs, now; False without matplotlib."""
+    """In a helper: import what drawing needs, now; False without matplotlib."""
     try:
         import matplotlib.backends.backend_agg
         import matplotlib.figure  # noqa: F401
@@ -110,6 +122,17 @@ def _task(job: tuple[list[Series], dict | None, str]) -> dict[str, tuple]:
     return draw(*job)
 
 
+def figures_later(
+    series: list[Series], averted: dict[str, dict] | None = None, level: str = "95%"
+) -> Callable[[], dict[str, tuple]]:
+    """`figures(...)` started now in the helpers of `charts_ahead()` if they run (the
+    caller does other work meanwhile, then calls the function returned), else drawn
+    here when called."""
+    if _helper is not None:
+        return _helper.start(series, averted, level)
+    return lambda: draw(series, averted, level)
+
+
 def figures(
     series: list[Series], averted: dict[str, dict] | None = None, level: str = "95%"
 ) -> dict[str, tuple]:
@@ -117,13 +140,9 @@ def figures(
 
     `averted` maps a scenario label to its weapons-averted rows (comparison.json's
     `vs_baseline.averted`, with intervals at the confidence `level`); given, it adds a
-    chart of them. Drawn by the helper process of `charts_ahead()` if one runs, else here.
+    chart of them. Drawn by the helper processes of `charts_ahead()` if they run, else here.
     """
-    if _helper is not None:
-        drawn = _helper.figures(series, averted, level)
-        if drawn is not None:
-            return drawn
-    return draw(series, averted, level)
+    return figures_later(series, averted, level)()
 
 
 def draw(
@@ -176,7 +195,11 @@ def draw(
 
 
 def new_figure(height: float = SIZE[1]):
-    """A figure with fixed margins (a layout engine would draw every chart twice)."""
+    """A figure with fixed margins (a layout engine would draw every chart twice).
+
+    Titles on it are set with y=1.0: where matplotlib would place them (nothing sits
+    above the axes), without its search for a place at every draw; the same bytes.
+    """
     from matplotlib.figure import Figure  # the optional dependency
 
     fig = Figure(figsize=(SIZE[0], height))
@@ -239,7 +262,7 @@ def _fan(fig, series: list[Series], quantity: str, unit: str) -> None:
         ax = fig.add_subplot()
         _band(ax, series[0], quantity, COLOURS[1])
         year_ticks(ax)
-        ax.set_title(title, loc="left")
+        ax.set_title(title, loc="left", y=1.0)
         ax.set_ylabel(unit)
         ax.legend(loc="upper left", frameon=False)
         return
@@ -257,7 +280,7 @@ def _fan(fig, series: list[Series], quantity: str, unit: str) -> None:
             x = _dates(base.summary, baseline["months"])
             ax.plot(x, baseline["p50"], color=COLOURS[0], lw=1.3, ls="--", zorder=1.5,
                     label=f"{base.label} (baseline) median")  # fmt: skip
-        ax.set_title(s.label + (" (baseline)" if k == 0 else ""), loc="left", fontsize=10)
+        ax.set_title(s.label + (" (baseline)" if k == 0 else ""), loc="left", fontsize=10, y=1.0)
         ax.legend(loc="upper left", frameon=False, fontsize=8)
         if k % cols == 0:
             ax.set_ylabel(unit)
@@ -289,7 +312,7 @@ def _curve(ax, series: list[Series], name: str, title: str) -> None:
         style = {"ls": "--", "zorder": 5} if k == 0 and len(series) > 1 else {}
         ax.plot(x, curves[name], color=_colour(k, len(series)), lw=2, label=s.label, **style)
     year_ticks(ax)
-    ax.set_title(f"{title}, by month", loc="left")
+    ax.set_title(f"{title}, by month", loc="left", y=1.0)
     ax.set_ylim(-0.02, 1.02)
     ax.set_ylabel("probability")
     ax.grid(alpha=0.3)
@@ -308,7 +331,7 @@ def _distribution(ax, series: list[Series]) -> None:
         ax.stairs(shares, bins, fill=True, color=colour, alpha=0.3, lw=0, label=s.label)
         ax.stairs(shares, bins, color=colour, lw=1.5)
         ax.axvline(float(np.median(v)), color=colour, ls="--", lw=1.5)
-    ax.set_title("Assembled warheads at the horizon", loc="left")
+    ax.set_title("Assembled warheads at the horizon", loc="left", y=1.0)
     ax.set_xlabel("warheads")
     ax.set_ylabel("share of replications")
     ax.grid(alpha=0.3)
@@ -329,7 +352,7 @@ def _averted(ax, averted: dict[str, dict], quantity: str, labels: list[str]) -> 
     first = next(iter(averted.values()))[quantity]
     ax.set_xticks([r["year"] for r in first], [r["date"] for r in first], rotation=45, fontsize=8)
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_title(f"{quantity.title()} averted", loc="left")
+    ax.set_title(f"{quantity.title()} averted", loc="left", y=1.0)
     ax.set_xlabel("end of year (state at the start of the month shown)")
     ax.set_ylabel("baseline minus scenario")
     ax.grid(alpha=0.3)

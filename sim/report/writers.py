@@ -27,7 +27,7 @@ from sim.engine.tables import (
     write_table,
     write_trajectories,
 )
-from sim.report.html import write_run_report
+from sim.report.html import run_images_later, write_run_report
 from sim.report.markdown import markdown
 
 
@@ -58,13 +58,21 @@ def write_run(
         with folders.atomic_folder(root, name, run_id) as folder:
             tmp, final = folder.tmp, folder.final
             summary = results.summary()
+            # the charts start first (in helper processes, when they run) and are drawn
+            # while the tables are written; a streamed run's are drawn from its table
+            streamed = isinstance(results, StreamedResults)
+            drawn = (
+                None
+                if streamed
+                else run_images_later(summary, final_warheads(results, tmp), charts)
+            )
             (tmp / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
             (tmp / "report.md").write_text(markdown(summary, final.name))
             write_replications(results, tmp)
             # facts are referred to from where the folder belongs, even when rescued elsewhere
             write_scenario(results.scenario, tmp / "scenario.yaml", Path(out, name, final.name))
             finals = final_warheads(results, tmp) if charts else None
-            write_run_report(summary, finals, tmp, final.name, charts=charts)
+            write_run_report(summary, finals, tmp, final.name, charts=charts, drawn=drawn)
         return folder.final
 
     return save_or_rescue(write, out, "the result folder")

@@ -54,6 +54,25 @@ def test_a_lost_helper_leaves_the_charts_to_this_process(series, two_cores):
     with plots.charts_ahead():
         os.kill(helper_pid(), signal.SIGKILL)
         assert plots.figures(series) == plots.draw(series)
+        assert plots.figures(series) == plots.draw(series)  # the pool is broken by now
+
+
+def test_charts_start_before_the_tables_are_written(series, two_cores, tmp_path, monkeypatch):
+    """A run's charts are sent to the helper first, then the tables are written."""
+    from sim.report import writers
+
+    order = []
+    start = plots.figures_later
+    monkeypatch.setattr(plots, "figures_later", lambda *a: order.append("charts") or start(*a))
+    write = writers.write_replications
+    monkeypatch.setattr(
+        writers, "write_replications", lambda *a: order.append("tables") or write(*a)
+    )
+    results = sim.run(sim.load_scenario(SCENARIOS / "stalled.yaml"), reps=10, seed=2, workers=1)
+    with plots.charts_ahead():
+        folder = results.save(tmp_path)
+    assert order == ["charts", "tables"]
+    assert len(list(folder.glob("*.png"))) == 5
 
 
 def test_on_one_core_no_helper_starts(series, monkeypatch):
