@@ -49,11 +49,11 @@ def one(points: int, reps: int, workers: int, out: str, design: str) -> dict:
     """One sweep in this process, as `sim sweep` runs it; its figures."""
     from sim.engine.executors import make_executor
     from sim.report.sweep import write_sweep
-    from sim.sweep.files import build_spec
-    from sim.sweep.plan import plan_sweep
-    from sim.sweep.run import run_sweep
-    from sim.sweep.sensitivity import analyse
-    from sim.sweep.store import store_for
+    from sim.sweeps.files import build_spec
+    from sim.sweeps.plan import plan_sweep
+    from sim.sweeps.run import run_sweep
+    from sim.sweeps.sensitivity import analyse
+    from sim.sweeps.store import store_for
 
     clock = time.perf_counter()
     params = [f"{p}=scenario" for p in FACTORS]

@@ -16,8 +16,6 @@ and never load the simulation stack; `dir(sim)` lists it.
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import TYPE_CHECKING
 
 from sim.version import __version__
@@ -29,7 +27,7 @@ _MODULES = {
     "sim.errors": ("ScenarioError",),
     "sim.api.runs": ("run", "Results", "StreamedResults"),
     "sim.api.comparison": ("compare", "Comparison"),
-    "sim.api.sweeps": ("Sweep",),  # and `sweep`, which is `_Sweep` below
+    "sim.api.sweeps": ("sweep", "Sweep"),
     "sim.api.discovery": ("discover", "Discovery"),
     "sim.analysis.backtest": ("backtest",),
     "sim.engine.replay": ("simulate_replication",),
@@ -65,7 +63,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 
-_NOT_SHOWN = ("annotations", "TYPE_CHECKING", "sys", "types")
+_NOT_SHOWN = ("annotations", "TYPE_CHECKING")
 
 
 def __dir__() -> list[str]:
@@ -73,54 +71,6 @@ def __dir__() -> list[str]:
     loaded = (n for n in globals() if not n.startswith("_") and n not in _NOT_SHOWN)
     return sorted({*__all__, *loaded})
 
-
-class _Sweep:
-    """`sim.sweep(scenario, params=...)` runs a sweep (`sim.api.sweeps.sweep`), while
-    `sim.sweep.<module>` is still the subpackage `sim.sweep` (designs, plans, sensitivity).
-
-    The function and the subpackage share a name; the import system sets
-    `sim.sweep` to the subpackage whenever it loads (see `_Package`), so the
-    name holds this object, which is called as the function and reads
-    attributes from the subpackage.
-    """
-
-    def __call__(self, *args, **kwargs):
-        from sim.api.sweeps import sweep
-
-        return sweep(*args, **kwargs)
-
-    @property
-    def __wrapped__(self):  # help(), inspect.signature() and Jupyter's `?` show the function
-        from sim.api.sweeps import sweep
-
-        return sweep
-
-    @property
-    def __doc__(self):  # type: ignore[override]
-        return self.__wrapped__.__doc__
-
-    def __getattr__(self, name: str):
-        import importlib
-
-        return getattr(importlib.import_module("sim.sweep"), name)
-
-    def __repr__(self) -> str:
-        return "<function sim.sweep (sim.api.sweeps.sweep), also the package sim.sweep>"
-
-
-class _Package(types.ModuleType):
-    """The `sim` module, whose `sweep` stays the function when the subpackage is imported."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if name == "sweep" and isinstance(value, types.ModuleType):
-            value = _SWEEP
-        super().__setattr__(name, value)
-
-
-_SWEEP = _Sweep()
-if not TYPE_CHECKING:
-    sweep = _SWEEP
-sys.modules[__name__].__class__ = _Package
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.analysis.backtest import backtest

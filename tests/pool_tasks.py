@@ -42,8 +42,8 @@ def own_pid(pause):
 
 
 def run_point_or_die(base, values, key, reps, seed):
-    """`sim.sweep.run_point`, except that the point with production rate 12 kills its worker."""
-    from sim.sweep.run import run_point
+    """`sim.sweeps.run_point`, except that the point with production rate 12 kills its worker."""
+    from sim.sweeps.run import run_point
 
     if values.get("arsenal.production_rate") == 12:
         os.kill(os.getpid(), signal.SIGKILL)

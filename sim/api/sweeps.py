@@ -32,12 +32,12 @@ from sim.engine.results import Results, StreamedResults
 from sim.report.html import table
 from sim.report.sweep import sweep_json, write_sweep
 from sim.scenario.schema import Scenario
-from sim.sweep.files import build_spec
-from sim.sweep.plan import SweepPlan, plan_sweep
-from sim.sweep.run import SweepRun, run_sweep
-from sim.sweep.sensitivity import Ranking, analyse
-from sim.sweep.store import PointStore, store_for
-from sim.sweep.table import table as points_table
+from sim.sweeps.files import build_spec
+from sim.sweeps.plan import SweepPlan, plan_sweep
+from sim.sweeps.run import SweepRun, run_sweep
+from sim.sweeps.sensitivity import Ranking, analyse
+from sim.sweeps.store import PointStore, store_for
+from sim.sweeps.table import table as points_table
 from sim.version import __version__
 
 #: Outcomes named in the repr before "and N more".

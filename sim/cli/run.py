@@ -307,7 +307,7 @@ def validate(
     from sim.errors import ScenarioError
     from sim.scenario.loader import load_scenario
     from sim.scenario.schema import leaves
-    from sim.sweep.files import is_sweep_file
+    from sim.sweeps.files import is_sweep_file
 
     failed = 0
     for file in files:
@@ -334,8 +334,8 @@ def validate(
 
 def _checked_sweep(file: Path, overrides: list[str] | None) -> str:
     """Plan a sweep file (raising ScenarioError on any problem) and say what it would run."""
-    from sim.sweep.files import build_spec
-    from sim.sweep.plan import plan_sweep
+    from sim.sweeps.files import build_spec
+    from sim.sweeps.plan import plan_sweep
 
     plan = plan_sweep(build_spec(file, None, sets=overrides))
     return (

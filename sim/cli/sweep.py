@@ -144,10 +144,10 @@ def sweep(
     with guard():
         from sim.engine.executors import make_executor
         from sim.engine.folders import check_out
-        from sim.sweep.files import build_spec
-        from sim.sweep.plan import plan_sweep
-        from sim.sweep.run import pending, run_sweep
-        from sim.sweep.store import store_for
+        from sim.sweeps.files import build_spec
+        from sim.sweeps.plan import plan_sweep
+        from sim.sweeps.run import pending, run_sweep
+        from sim.sweeps.store import store_for
 
         runner = make_executor(executor.value, workers, scheduler)  # checks --scheduler first
         spec = build_spec(
@@ -199,7 +199,7 @@ def _name_source(name: str | None, spec) -> str:
 
 def _print_plan(plan, counts, planning: float, runner, out: Path) -> None:
     from sim.report.sweep import duration
-    from sim.sweep.estimate import describe, estimate
+    from sim.sweeps.estimate import describe, estimate
 
     todo, cached, failed = counts
     d = plan.design
@@ -247,7 +247,7 @@ def _chart():
 
 def _finish(result, runner, out: Path, store) -> None:
     from sim.report.sweep import write_sweep
-    from sim.sweep.sensitivity import analyse
+    from sim.sweeps.sensitivity import analyse
     from sim.version import __version__
 
     plan = result.plan

@@ -42,7 +42,7 @@ from typing import Any
 
 START_METHOD = "forkserver" if sys.platform == "linux" else "spawn"
 #: What the fork server imports before forking workers: everything a task needs.
-PRELOAD = ("sim.engine.runner", "sim.sweep.run", "sim.engine.executors")
+PRELOAD = ("sim.engine.runner", "sim.sweeps.run", "sim.engine.executors")
 #: How many times a task lost with a dead worker is run again before it is given up.
 RETRIES = 2
 #: Tasks submitted ahead per worker: enough to keep every worker busy, few enough

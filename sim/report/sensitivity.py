@@ -15,7 +15,7 @@ import math
 
 from sim.report.blocks import Block
 from sim.report.rounding import fixed, fmt, place, signed
-from sim.sweep.sensitivity import Ranking
+from sim.sweeps.sensitivity import Ranking
 
 #: Marks an index estimated outside [0, 1].
 OUTSIDE = "†"

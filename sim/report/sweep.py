@@ -32,17 +32,17 @@ from sim.report.sensitivity import (
     ranking_table,
     reading_guide,
 )
-from sim.sweep.plan import known_outputs
-from sim.sweep.run import SweepRun
-from sim.sweep.sensitivity import NO_VARIATION, Ranking
-from sim.sweep.table import outcome_column, write_points
+from sim.sweeps.plan import known_outputs
+from sim.sweeps.run import SweepRun
+from sim.sweeps.sensitivity import NO_VARIATION, Ranking
+from sim.sweeps.table import outcome_column, write_points
 
 PREVIEW_ROWS = 25
 
 
 def label(outcome: str) -> str:
     """An analysed outcome's label: `P(...)` for an event (a sweep's `cheating_detected`
-    is the event; see `sim.sweep.plan.known_outputs`)."""
+    is the event; see `sim.sweeps.plan.known_outputs`)."""
     event = outcome in known_outputs()[1]
     text = describe(outcome, event)
     return f"P({text})" if event else text

@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 
 from sim.report.plots import png
 from sim.report.rounding import fmt
-from sim.sweep.designs import Design
-from sim.sweep.sensitivity import Ranking
+from sim.sweeps.designs import Design
+from sim.sweeps.sensitivity import Ranking
 
 LOW, HIGH = "#4C78A8", "#E45756"
 

@@ -35,19 +35,16 @@ def test_the_api_is_what_its_modules_define():
 
     assert (sim.run, sim.compare, sim.discover, sim.backtest) == (run, compare, discover, backtest)
     assert sim.Sweep is Sweep
-    # `sim.sweep` is the function, though a subpackage has the same name
-    assert callable(sim.sweep) and sim.sweep.__wrapped__ is sweep
+    assert sim.sweep is sweep
     assert inspect.signature(sim.sweep) == inspect.signature(sweep)
     assert "Run a scenario over many values" in sim.sweep.__doc__
 
 
-def test_the_subpackage_sim_sweep_is_still_reached_through_the_name():
-    import sim.sweep.files as files  # the import system sets sim.sweep to the subpackage
-    from sim.sweep.plan import plan_sweep
+def test_the_function_sim_sweep_and_the_package_sim_sweeps_do_not_share_a_name():
+    import sim.sweeps.files as files
+    from sim.api.sweeps import sweep
 
-    assert callable(sim.sweep) and sim.sweep.files is files
-    assert sim.sweep.plan.plan_sweep is plan_sweep
-    assert "also the package sim.sweep" in repr(sim.sweep)
+    assert sim.sweep is sweep and sim.sweeps.files is files
 
 
 def test_import_sim_and_dir_load_no_simulation_stack():

@@ -9,11 +9,11 @@ from conftest import SCENARIOS
 
 import sim
 from sim.engine.executors import LocalExecutor
-from sim.sweep.files import build_spec
-from sim.sweep.plan import plan_sweep
-from sim.sweep.run import run_sweep
-from sim.sweep.store import PointStore, store_for
-from sim.sweep.table import table
+from sim.sweeps.files import build_spec
+from sim.sweeps.plan import plan_sweep
+from sim.sweeps.run import run_sweep
+from sim.sweeps.store import PointStore, store_for
+from sim.sweeps.table import table
 
 STALLED = SCENARIOS / "stalled.yaml"
 PARAMS = {"arsenal.production_rate": [6, 12, 18]}

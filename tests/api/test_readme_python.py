@@ -1,6 +1,6 @@
 """The README's Python snippets run as written (at small replication counts) and say true things.
 
-The sweep section's snippet is run by tests/sweep/test_sweep.py; here the run, compare
+The sweep section's snippet is run by tests/sweeps/test_sweep.py; here the run, compare
 and discovery sections', in one namespace, as a reader would paste them one after another.
 """
 

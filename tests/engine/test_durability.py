@@ -302,7 +302,7 @@ def test_a_cache_or_sweep_folder_linked_outside_out_is_refused(tmp_path):
 
 
 def test_a_cache_record_that_is_a_link_is_replaced_not_written_through(tmp_path):
-    from sim.sweep.store import PointStore
+    from sim.sweeps.store import PointStore
 
     target = tmp_path / "target"
     target.write_text("keep")

@@ -12,8 +12,8 @@ from sim.cli.app import app
 from sim.engine import limits
 from sim.errors import ScenarioError
 from sim.plan.compiled import compile_plan
-from sim.sweep.designs import design_size, make_design
-from sim.sweep.spec import Factor, Values, Where
+from sim.sweeps.designs import design_size, make_design
+from sim.sweeps.spec import Factor, Values, Where
 
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
 STALLED = SCENARIOS / "stalled.yaml"

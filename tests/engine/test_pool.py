@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 from sim.cli.app import app
 from sim.engine.executors import LocalExecutor
 from sim.engine.pool import Pool, WorkerLost
-from sim.sweep.files import build_spec
-from sim.sweep.plan import plan_sweep
-from sim.sweep.run import run_sweep
-from sim.sweep.store import PointStore
+from sim.sweeps.files import build_spec
+from sim.sweeps.plan import plan_sweep
+from sim.sweeps.run import run_sweep
+from sim.sweeps.store import PointStore
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 TIMEOUT = 90  # seconds before a subprocess counts as hung

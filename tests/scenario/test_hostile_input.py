@@ -30,8 +30,8 @@ import sim
 from sim.errors import ScenarioError
 from sim.scenario.schema import leaves
 from sim.scenario.yamlfile import control_character
-from sim.sweep.files import build_spec
-from sim.sweep.plan import plan_sweep
+from sim.sweeps.files import build_spec
+from sim.sweeps.plan import plan_sweep
 
 ROOT = SCENARIOS.parent
 FAST = settings(

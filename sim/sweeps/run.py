@@ -26,9 +26,9 @@ from typing import Any
 
 from sim.engine.runner import run
 from sim.scenario.schema import Scenario
-from sim.sweep.figures import Figures, Records, stamp
-from sim.sweep.plan import Point, SweepPlan, resolve_point
-from sim.sweep.store import PointStore
+from sim.sweeps.figures import Figures, Records, stamp
+from sim.sweeps.plan import Point, SweepPlan, resolve_point
+from sim.sweeps.store import PointStore
 from sim.version import __version__
 
 #: Points handed to the executor at a time: enough to keep every worker busy

@@ -25,12 +25,12 @@ import sim
 from sim.cli.app import app
 from sim.engine.folders import overrides_mark
 from sim.errors import ScenarioError
-from sim.sweep.designs import latin_hypercube
-from sim.sweep.files import build_spec
-from sim.sweep.plan import plan_sweep, resolve_point
-from sim.sweep.run import run_sweep
-from sim.sweep.spec import Factor, Where, parse_spec
-from sim.sweep.store import PointStore
+from sim.sweeps.designs import latin_hypercube
+from sim.sweeps.files import build_spec
+from sim.sweeps.plan import plan_sweep, resolve_point
+from sim.sweeps.run import run_sweep
+from sim.sweeps.spec import Factor, Where, parse_spec
+from sim.sweeps.store import PointStore
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 STALLED = SCENARIOS / "stalled.yaml"
@@ -266,7 +266,7 @@ def test_latin_hypercube_uses_every_stratum_once_and_is_reproducible():
 
 
 def test_a_failing_point_is_recorded_and_retry_failed_reruns_only_it(tmp_path, monkeypatch):
-    import sim.sweep.run as sweep_module
+    import sim.sweeps.run as sweep_module
 
     real = sweep_module._simulate
 
@@ -302,7 +302,7 @@ def test_a_failing_point_is_recorded_and_retry_failed_reruns_only_it(tmp_path, m
 
 
 def test_ctrl_c_keeps_finished_points_and_the_rerun_resumes(tmp_path, monkeypatch):
-    import sim.sweep.run as sweep_module
+    import sim.sweeps.run as sweep_module
 
     real = sweep_module._simulate
     calls = []
@@ -491,8 +491,8 @@ def damaged_record(draw, record: dict) -> bytes:
 def test_a_damaged_cache_record_is_computed_again_never_crashing_the_report(cached, tmp_path, data):
     from sim.engine.executors import LocalExecutor
     from sim.report.sweep import report_blocks, sweep_json
-    from sim.sweep.sensitivity import analyse
-    from sim.sweep.table import table
+    from sim.sweeps.sensitivity import analyse
+    from sim.sweeps.table import table
 
     plan, store, first = cached
     key = plan.points[1].key
@@ -528,7 +528,7 @@ def test_damaged_records_are_reported_once_and_recomputed(tmp_path):
 
 
 def test_a_sweep_whose_every_point_fails_still_writes_its_report(tmp_path, monkeypatch):
-    import sim.sweep.run as sweep_module
+    import sim.sweeps.run as sweep_module
 
     def broken(scenario, reps, seed):
         raise RuntimeError("the model fell over")

@@ -10,9 +10,9 @@ from conftest import SCENARIOS
 from typer.testing import CliRunner
 
 from sim.cli.app import app
-from sim.sweep.designs import grid, latin_hypercube, make_design
-from sim.sweep.sensitivity import rank
-from sim.sweep.spec import Factor, Where, parse_spec
+from sim.sweeps.designs import grid, latin_hypercube, make_design
+from sim.sweeps.sensitivity import rank
+from sim.sweeps.spec import Factor, Where, parse_spec
 
 pytest.importorskip("SALib")
 

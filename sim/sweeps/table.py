@@ -19,10 +19,10 @@ from pathlib import Path
 
 from sim.engine.summary import COUNTS
 from sim.engine.tables import csv_to_parquet
-from sim.sweep.figures import EVENTS, METRICS, documented
-from sim.sweep.plan import known_outputs
-from sim.sweep.run import SweepRun
-from sim.sweep.store import STATS
+from sim.sweeps.figures import EVENTS, METRICS, documented
+from sim.sweeps.plan import known_outputs
+from sim.sweeps.run import SweepRun
+from sim.sweeps.store import STATS
 
 #: event column -> figure: `p_<event>` is the probability, `p_<event>.mcse` its standard error
 EVENT_STATS = {"": "p", ".mcse": "mcse"}

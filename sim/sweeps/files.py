@@ -38,7 +38,7 @@ from sim.scenario.messages import short
 from sim.scenario.params import Name
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlfile import Marks, read_yaml
-from sim.sweep.spec import DESIGNS, Factor, SweepSpec, Where, parse_params, parse_sets, parse_value
+from sim.sweeps.spec import DESIGNS, Factor, SweepSpec, Where, parse_params, parse_sets, parse_value
 
 
 class SweepFile(BaseModel):

@@ -11,14 +11,14 @@ import pytest
 from conftest import SCENARIOS
 from typer.testing import CliRunner
 
-import sim.sweep.run as sweep_run
+import sim.sweeps.run as sweep_run
 from sim.cli.app import app
 from sim.engine.summary import COUNTS
 from sim.report.sensitivity import caveat, index, index_ci, ranking_table, reading_guide
-from sim.sweep.files import build_spec
-from sim.sweep.plan import plan_sweep
-from sim.sweep.sensitivity import Ranking, Swing
-from sim.sweep.store import PointStore
+from sim.sweeps.files import build_spec
+from sim.sweeps.plan import plan_sweep
+from sim.sweeps.sensitivity import Ranking, Swing
+from sim.sweeps.store import PointStore
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 STALLED = SCENARIOS / "stalled.yaml"
@@ -207,7 +207,7 @@ def test_a_sweep_keeps_a_row_of_numbers_a_point_not_its_record(monkeypatch):
 
 
 def test_an_estimate_adds_planning_the_points_on_the_workers_and_the_report():
-    from sim.sweep.estimate import Estimate
+    from sim.sweeps.estimate import Estimate
 
     e = Estimate(points=100, pilot_points=8, pilot_reps=50, point_seconds=0.08,
                  fixed_seconds=0.01, rep_seconds=0.0014, workers=2, efficiency=0.8,
@@ -227,7 +227,7 @@ def test_a_pilot_times_points_spread_over_the_design_and_leaves_nothing_behind(t
     import tempfile as tf
 
     from sim.engine.executors import DaskExecutor, LocalExecutor
-    from sim.sweep import estimate as E
+    from sim.sweeps import estimate as E
 
     plan = plan_sweep(build_spec(STALLED, ["arsenal.production_rate=4:20:40"], reps=8, seed=1))
     todo = list(plan.unique().values())

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.sweep.designs import Design, sobol_problem
-from sim.sweep.table import outcome_column
+from sim.sweeps.designs import Design, sobol_problem
+from sim.sweeps.table import outcome_column
 
 CONF = 0.95
 NO_VARIATION = "does not vary across the sweep"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sim.engine.folders import TMP, check_name, check_within, create_file, make_inside, owner_tag
 from sim.plan.outcomes import FIRSTS, SCALARS
-from sim.sweep.plan import SweepPlan
+from sim.sweeps.plan import SweepPlan
 
 #: The figures a point record keeps of each metric (and the points table shows).
 STATS = ("mean", "mcse", "sd", "p5", "p25", "p50", "p75", "p95", "n")

@@ -37,12 +37,12 @@ import numpy as np
 
 from sim.engine.executors import LocalExecutor
 from sim.engine.pool import default_workers
-from sim.sweep.designs import Design, make_design
-from sim.sweep.figures import Figures
-from sim.sweep.plan import Point, SweepPlan
-from sim.sweep.run import run_point
-from sim.sweep.sensitivity import Ranking, rank
-from sim.sweep.store import PointStore
+from sim.sweeps.designs import Design, make_design
+from sim.sweeps.figures import Figures
+from sim.sweeps.plan import Point, SweepPlan
+from sim.sweeps.run import run_point
+from sim.sweeps.sensitivity import Ranking, rank
+from sim.sweeps.store import PointStore
 
 #: Replications a pilot point runs at most; a point of more is extrapolated.
 PILOT_REPS = 200

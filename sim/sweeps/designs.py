@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.engine.limits import check_points
 from sim.errors import ScenarioError
-from sim.sweep.spec import Factor
+from sim.sweeps.spec import Factor
 
 #: Mixed into the sweep seed so the design's random numbers never coincide with
 #: the replications' streams, which are derived from the same seed.

@@ -23,8 +23,8 @@ from sim.plan.compiled import compile_plan
 from sim.plan.outcomes import DESCRIPTIONS, FIRSTS
 from sim.scenario.loader import apply_overrides, load_scenario, set_path
 from sim.scenario.schema import Scenario, parameters
-from sim.sweep.designs import Design, make_design
-from sim.sweep.spec import Factor, SweepSpec, Values
+from sim.sweeps.designs import Design, make_design
+from sim.sweeps.spec import Factor, SweepSpec, Values
 from sim.version import __version__
 
 #: Bump when the content of a point record changes, so old caches are not read as new.
