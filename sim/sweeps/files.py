@@ -25,6 +25,7 @@ one). Every problem names the file, line and key, like a scenario's.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -112,7 +113,7 @@ def read_sweep_file(path: Path) -> SweepSpec:
             )
         factors.append(Factor(params))
     return SweepSpec(
-        scenario=path.parent / doc.scenario,
+        scenario=_tidy(path.parent / doc.scenario),
         factors=tuple(factors),
         design=doc.design,
         samples=doc.samples,
@@ -244,3 +245,13 @@ def build_spec(
         metrics=tuple(metrics) if metrics else base.metrics,
         source=base.source,
     )
+
+
+def _tidy(path: Path) -> Path:
+    """`scenarios/sweeps/../stalled.yaml` as `scenarios/stalled.yaml`, when both are the
+    same file (a `..` after a linked folder leads elsewhere: then the path is kept)."""
+    tidy = Path(os.path.normpath(path))
+    try:
+        return tidy if tidy.resolve() == path.resolve() else path
+    except OSError:
+        return path

@@ -422,3 +422,16 @@ def test_a_sweep_folder_is_discovered_over_its_design_points(tmp_path):
     assert discover(folder, "final_warheads>118").condition.name == "final_warheads.mean"
     result = cli("discover", folder, "--where", "freeze_collapsed", "-o", tmp_path)
     assert result.exit_code == 2 and "e.g. p_freeze_collapsed>" in result.output
+
+
+def test_overrides_apply_to_a_scenario_object_as_to_a_file():
+    """`discover(Scenario, overrides=...)` runs the scenario with them, as for a file."""
+    choice = ["talks.us_demand={choice: [denuclearization_first, freeze_for_relief]}"]
+    from_file = discover(SCENARIOS / "stalled.yaml", "talks_opened", overrides=choice,
+                         reps=200, seed=5, workers=1, boxes=1)  # fmt: skip
+    scenario = sim.load_scenario(SCENARIOS / "stalled.yaml")
+    from_object = discover(scenario, "talks_opened", overrides=choice, reps=200, seed=5,
+                           workers=1, boxes=1)  # fmt: skip
+    assert "talks.us_demand" in from_object.table.inputs
+    assert from_object.boxes[0].limits == from_file.boxes[0].limits
+    assert from_object.boxes[0].coverage == from_file.boxes[0].coverage

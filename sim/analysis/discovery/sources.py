@@ -28,7 +28,7 @@ from sim.engine.runner import run as run_scenario
 from sim.engine.saved import read_table
 from sim.errors import ScenarioError
 from sim.plan.outcomes import FIRSTS, SCALARS
-from sim.scenario.loader import load_scenario
+from sim.scenario.loader import apply_overrides, load_scenario
 from sim.scenario.schema import Scenario
 
 AT_END = "freeze_in_force_at_end"
@@ -181,7 +181,8 @@ def load(source, overrides: list[str] | None = None, **run) -> Table:
     if hasattr(source, "summary") and (hasattr(source, "sampled") or hasattr(source, "spool")):
         return from_results(source)
     if isinstance(source, Scenario):
-        return _run_now(source, str(source.path or source.name), run)
+        scenario = apply_overrides(source, overrides) if overrides else source
+        return _run_now(scenario, str(source.path or source.name), run)
     path = Path(source)
     if path.is_file() and path.name in TABLES:
         path = path.parent
