@@ -10,6 +10,7 @@ lines; the model only records.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -200,7 +201,6 @@ def pick(values: np.ndarray, how: str) -> int:
 
 def check_metric(metric: str) -> None:
     """Refuse an unknown metric, suggesting the closest known one."""
-    import difflib
 
     known = [*SCALARS, *(f"months_to_{e}" for e in FIRSTS)]
     if metric in known:

@@ -27,6 +27,7 @@ from html import escape
 from pathlib import Path
 
 import numpy as np
+import pydantic
 
 from sim.engine.summary import summarize
 from sim.plan.outcomes import DESCRIPTIONS
@@ -81,8 +82,7 @@ class _Run:
         return [str(start.plus(int(m))) for m in self.months]
 
     def provenance(self) -> dict:
-        import pydantic
-        import simpy
+        import simpy  # its version only; reading saved results never loads the model
 
         return {
             "seed": self.seed,

@@ -8,6 +8,9 @@ parameter (`leaves`, `parameters`) and the JSON Schema of a scenario file.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from html import escape
 from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
@@ -112,8 +115,6 @@ class Scenario(Section):
 
     def content_hash(self) -> str:
         """A hash of everything that affects the numbers (not the name or prose)."""
-        import hashlib
-        import json
 
         data = self.model_dump(
             mode="json", exclude={"name", "title", "description", "facts", "extends", "run"}
@@ -147,7 +148,6 @@ class Scenario(Section):
     __str__ = __repr__  # pydantic's would print every field
 
     def _repr_html_(self) -> str:
-        from html import escape
 
         rows = "".join(
             f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in self._glance()

@@ -15,6 +15,8 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 
+from pydantic import ValidationError
+
 from sim.engine.folders import overrides_mark
 from sim.engine.limits import check_sweep
 from sim.engine.summary import HEADLINE_EVENTS, HEADLINE_METRICS
@@ -210,7 +212,6 @@ def resolve_point(base: Scenario, values: dict) -> Scenario:
     with the scenario model, which is what `load_scenario` does after reading the
     files; re-reading YAML for every point would cost far more than validating.
     """
-    from pydantic import ValidationError
 
     data = copy.deepcopy(base.resolved)
     for path, value in values.items():

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.distributions import Spec, check_number
@@ -263,7 +263,6 @@ def parse_value(raw: Any, path: str, where: Where) -> Values:
 
 
 def _distribution(data: dict, path: str, where: Where, text: str) -> Values:
-    from pydantic import TypeAdapter
 
     try:
         spec: Spec = TypeAdapter(AnyParam).validate_python(data)
