@@ -26,7 +26,7 @@ from sim.report.markdown import (
     headline,
     overrides_text,
 )
-from sim.report.plots import Series
+from sim.report.plots import Series, figures_later
 from sim.report.rounding import estimate, fmt, percentile, probability
 from sim.scenario.dates import label as month_label
 
@@ -76,11 +76,7 @@ def images_later(
     the function returned waits for them."""
     if not charts:
         return lambda: ({}, CHARTS_OFF)
-    try:
-        from sim.report.plots import figures_later
-    except ImportError:
-        return lambda: ({}, PLOTS_OFF)
-    later = figures_later(series, averted, level)
+    later = figures_later(series, averted, level)  # matplotlib is imported when drawing
 
     def collect() -> Images:
         try:
