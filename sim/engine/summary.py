@@ -181,23 +181,28 @@ def bands(paths: np.ndarray, months: np.ndarray, block: int = 8) -> dict:
     return out
 
 
-def summarize(results) -> dict:
-    """Every figure of a run, in the results contract's layout (without provenance)."""
-    months = results.months
+def outcome_figures(results) -> tuple[dict, dict]:
+    """(metrics, probabilities) of a run: all a sweep's point keeps of it."""
     metrics = {name: describe(v, name) for name, v in results.scalars.items()}
     for name, v in results.firsts.items():
         metrics[f"months_to_{name}"] = describe(v, f"months_to_{name}")
     probabilities = {event: probability(~np.isnan(results.firsts[event])) for event in FIRSTS}
     probabilities["freeze_in_force_at_end"] = probability(results.freeze[:, -1])
-    curves = {event: first_curve(results.firsts[event], months) for event in FIRSTS}
-    curves["freeze_in_force"] = results.freeze.mean(axis=0).tolist()
-    trajectories = {name: bands(paths, months) for name, paths in results.trajectories.items()}
     for block in (metrics, probabilities):
         for figures in block.values():
             for key, value in figures.items():
                 if isinstance(value, float):
                     figures[key] = _clean(value)
+    return metrics, probabilities
 
+
+def summarize(results) -> dict:
+    """Every figure of a run, in the results contract's layout (without provenance)."""
+    months = results.months
+    metrics, probabilities = outcome_figures(results)
+    curves = {event: first_curve(results.firsts[event], months) for event in FIRSTS}
+    curves["freeze_in_force"] = results.freeze.mean(axis=0).tolist()
+    trajectories = {name: bands(paths, months) for name, paths in results.trajectories.items()}
     return {
         "metrics": metrics,
         "probabilities": probabilities,
