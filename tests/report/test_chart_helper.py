@@ -59,11 +59,11 @@ def test_a_lost_helper_leaves_the_charts_to_this_process(series, two_cores):
 
 def test_charts_start_before_the_tables_are_written(series, two_cores, tmp_path, monkeypatch):
     """A run's charts are sent to the helper first, then the tables are written."""
-    from sim.report import writers
+    from sim.report import html, writers
 
     order = []
-    start = plots.figures_later
-    monkeypatch.setattr(plots, "figures_later", lambda *a: order.append("charts") or start(*a))
+    start = html.figures_later
+    monkeypatch.setattr(html, "figures_later", lambda *a: order.append("charts") or start(*a))
     write = writers.write_replications
     monkeypatch.setattr(
         writers, "write_replications", lambda *a: order.append("tables") or write(*a)
