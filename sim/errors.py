@@ -73,3 +73,11 @@ class ScenarioError(Exception):
     @classmethod
     def single(cls, message: str, **where) -> ScenarioError:
         return cls([Problem(message, **where)])
+
+
+class SimulationError(RuntimeError):
+    """A replication failed: a bug in the engine, reported with its replication index.
+
+    Not the user's doing (their input was checked before anything ran): the command
+    line says so, asks for a report, and exits 1.
+    """

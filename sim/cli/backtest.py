@@ -85,7 +85,6 @@ def backtest(
     with guard():
         from sim.analysis.backtest import backtest as run_backtest
         from sim.engine.folders import SaveError, check_out, check_within
-        from sim.engine.runner import SimulationError
         from sim.errors import ScenarioError
         from sim.report.backtest import write_backtest
         from sim.report.model_card import update
@@ -102,21 +101,16 @@ def backtest(
             raise ScenarioError.single("the model card does not exist", file=str(model_card))
         check_out(out)  # before anything runs: a folder that cannot take the results is refused
         check_within(out, "backtests")
-        try:
-            with progress_bar(quiet) as progress:
-                result = run_backtest(
-                    files,
-                    history,
-                    reps=reps,
-                    seed=seed,
-                    workers=workers,
-                    overrides=set_,
-                    progress=progress,
-                )
-        except SimulationError as exc:
-            err(f"error: {exc}")
-            err("This is a bug in sim; please report it with the scenario and seed.")
-            raise typer.Exit(1) from None
+        with progress_bar(quiet) as progress:
+            result = run_backtest(
+                files,
+                history,
+                reps=reps,
+                seed=seed,
+                workers=workers,
+                overrides=set_,
+                progress=progress,
+            )
         data = result.to_json()
         try:
             folder = write_backtest(result, out)

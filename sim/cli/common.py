@@ -75,11 +75,12 @@ def guard():
 
     Bad input exits 2; Ctrl-C 130 and SIGTERM 143, after cleaning up; results
     that could not be written where asked (`SaveError`, which says where they
-    went instead) and other failures of the system (a disk error) exit 1.
+    went instead), other failures of the system (a disk error) and a failed
+    replication (a bug, `SimulationError`) exit 1.
     """
     from sim.engine.folders import SaveError
     from sim.engine.pool import WorkerLost
-    from sim.errors import ScenarioError
+    from sim.errors import ScenarioError, SimulationError
 
     try:
         with sigterm_as_interrupt():
@@ -92,6 +93,10 @@ def guard():
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except WorkerLost as exc:  # worker processes kept dying (killed, or out of memory)
         err(f"error: {exc}")
+        raise typer.Exit(1) from None
+    except SimulationError as exc:  # a replication failed: the engine's fault, not the input's
+        err(f"error: {exc}")
+        err("This is a bug in sim; please report it with the scenario and seed.")
         raise typer.Exit(1) from None
     except KeyboardInterrupt as exc:
         err("Interrupted: stopped cleanly; no result folder was written.")

@@ -24,15 +24,7 @@ from sim.cli.common import (
     seed_option,
 )
 
-Workers = Annotated[
-    int | None,
-    typer.Option(
-        "--workers",
-        "-w",
-        min=1,
-        help="Processes (default: as many as the work pays for, up to all cores; 1 = serial).",
-    ),
-]
+Workers = common.WorkersOption
 
 
 @app.command()
@@ -101,7 +93,6 @@ def compare(
         from sim.analysis.compare import compare as compare_runs
         from sim.analysis.compare import gather
         from sim.engine.folders import check_out, check_within
-        from sim.engine.runner import SimulationError
         from sim.errors import ScenarioError
         from sim.report.comparison import save
 
@@ -113,22 +104,17 @@ def compare(
             )
         check_out(out)  # before anything runs: a folder that cannot take the results is refused
         check_within(out, "compare")
-        try:
-            with progress_bar(quiet) as bar:
-                progress = (lambda _label, done, total: bar(done, total)) if bar else None
-                runs = gather(
-                    inputs,
-                    reps=reps,
-                    seed=seed,
-                    workers=workers,
-                    progress=progress,
-                    overrides=set_,
-                    **where,
-                )
-        except SimulationError as exc:
-            err(f"error: {exc}")
-            err("This is a bug in sim; please report it with the scenario and seed.")
-            raise typer.Exit(1) from None
+        with progress_bar(quiet) as bar:
+            progress = (lambda _label, done, total: bar(done, total)) if bar else None
+            runs = gather(
+                inputs,
+                reps=reps,
+                seed=seed,
+                workers=workers,
+                progress=progress,
+                overrides=set_,
+                **where,
+            )
         data = compare_runs(runs, confidence=confidence)
         folder = save(data, runs, out)
         if not quiet:

@@ -17,7 +17,6 @@ from sim.cli.common import (
     OutOption,
     SetOption,
     WorkersOption,
-    err,
     guard,
     print_table,
     progress_bar,
@@ -129,15 +128,9 @@ def discover(
 
 @contextmanager
 def _running(quiet: bool):
-    """A progress bar for a scenario run now; a failure inside the model is a bug (exit 1)."""
-    from sim.engine.runner import SimulationError
-
-    try:
-        with progress_bar(quiet) as progress:
-            yield progress
-    except SimulationError as exc:
-        err(f"error: {exc}\nThis is a bug in sim; please report it with the scenario and seed.")
-        raise typer.Exit(1) from None
+    """A progress bar for a scenario run now (a failure inside the model is a bug: `guard`)."""
+    with progress_bar(quiet) as progress:
+        yield progress
 
 
 def _print(found) -> None:

@@ -42,15 +42,7 @@ def run(
         "Replications (default: the scenario's run.replications)."
     ),
     seed: int | None = common.seed_option("Seed (default: the scenario's run.seed)."),
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            "-w",
-            min=1,
-            help="Processes (default: as many as the work pays for, up to all cores; 1 = serial).",
-        ),
-    ] = None,
+    workers: common.WorkersOption = None,
     set_: SetOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
         "results"
@@ -123,7 +115,7 @@ def run(
         where = common.where_to_run(executor, scheduler)
         from sim.api.runs import run as run_scenario
         from sim.engine.folders import SaveError, check_name, check_out, check_within
-        from sim.engine.runner import SimulationError, check_size
+        from sim.engine.runner import check_size
         from sim.report.writers import needed_bytes
         from sim.scenario.loader import load_scenario
 
@@ -158,10 +150,6 @@ def run(
                     spool_dir=str(out) if no_trajectories else None,  # same disk: saved by a link
                     **where,
                 )
-        except SimulationError as exc:
-            err(f"error: {exc}")
-            err("This is a bug in sim; please report it with the scenario and seed.")
-            raise typer.Exit(1) from None
         except OSError as exc:
             if not no_trajectories:
                 raise

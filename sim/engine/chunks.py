@@ -25,14 +25,11 @@ import numpy as np
 
 from sim.engine.executors import DaskExecutor, other_version
 from sim.engine.pool import Pool, WorkerLost, default_workers, start_seconds
+from sim.errors import SimulationError
 from sim.model.replication import complete, freeze_row, run_one
 from sim.plan.compiled import Plan
 from sim.plan.outcomes import FIRSTS, SCALARS
 from sim.version import __version__
-
-
-class SimulationError(RuntimeError):
-    """A replication failed: a bug in the engine, reported with its replication index."""
 
 
 def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool = True) -> dict:

@@ -176,3 +176,28 @@ def test_run_without_trajectories_streams(tmp_path):
     assert not (folder / "trajectories.npz").exists()
     assert len((folder / "replications.csv").read_text().splitlines()) == 1501
     assert not list(tmp_path.glob(".sim-spool*"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", SCENARIOS / "stalled.yaml", "-n", "20", "-w", "1"],
+        ["compare", SCENARIOS / "stalled.yaml", SCENARIOS / "freeze.yaml", "-n", "20", "-w", "1"],
+        ["discover", SCENARIOS / "stalled.yaml", "--where", "talks_opened", "-n", "20", "-w", "1"],
+    ],
+)
+def test_a_failing_replication_is_reported_as_a_bug_with_exit_1(tmp_path, monkeypatch, command):
+    """A replication that raises is the engine's fault: a message naming the replication and
+    the seed, a request for a report, exit code 1, no traceback and nothing written."""
+
+    def broken(plan, draws, j):
+        raise ZeroDivisionError("in the model")
+
+    monkeypatch.setattr("sim.engine.chunks.run_one", broken)
+    result = invoke(*command, "-o", tmp_path)
+    assert result.exit_code == 1, result.output
+    assert "error: replication 0 (seed " in result.output
+    assert "ZeroDivisionError: in the model" in result.output
+    assert "This is a bug in sim; please report it with the scenario and seed." in result.output
+    assert "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
