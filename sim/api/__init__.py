@@ -10,25 +10,8 @@ results already run alike, returns an object with `summary()`,
 shows itself in a few lines. This is the top of the library: it may use
 every layer below (the report layer included, to save), and the command
 line is a thin layer over it.
+
+The names are reached as `sim.run`, `sim.compare`, ... (imported lazily by
+`sim`); this package imports none of its modules, so a command that needs
+only runs (`sim run`) does not load comparisons, sweeps and discovery.
 """
-
-from sim.api.comparison import Comparison, compare
-from sim.api.discovery import Discovery, discover
-from sim.api.runs import Results, StreamedResults, run
-from sim.api.sweeps import Sweep, sweep
-from sim.engine.replay import simulate_replication
-from sim.scenario.loader import load_scenario
-
-__all__ = [
-    "Comparison",
-    "Discovery",
-    "Results",
-    "StreamedResults",
-    "Sweep",
-    "compare",
-    "discover",
-    "load_scenario",
-    "run",
-    "simulate_replication",
-    "sweep",
-]

@@ -1,8 +1,8 @@
 """Scenario discovery from Python: `discover(source, where)` and what it returns.
 
-    from sim.api import discover
+    import sim
 
-    found = discover("results/freeze/<run-id>", "freeze_in_force_at_end")
+    found = sim.discover("results/freeze/<run-id>", "freeze_in_force_at_end")
     found.sentence()          # the first box in plain words
     found.boxes[0].limits     # its restricted inputs
     found.to_pandas()         # the peeling trajectories (needs pandas)

@@ -1,6 +1,6 @@
 """The `sim discover` command, added to `sim.cli.app`: scenario discovery with PRIM.
 
-Option gathering and printing only; the search is `sim.api.discover`,
+Option gathering and printing only; the search is `sim.api.discovery.discover`,
 the folder `sim.report.discovery`.
 """
 
