@@ -588,3 +588,23 @@ def test_scheduler_addresses_dask_accepts_pass(address):
     from sim.engine.executors import check_scheduler
 
     assert check_scheduler(address) == address
+
+
+def test_points_cached_by_another_engine_version_are_never_reused(tmp_path, monkeypatch):
+    """A new engine may give other numbers for the same scenario and seed: its points have
+    other keys, so a cache filled by an older version is computed again, not read."""
+    from sim.engine.executors import LocalExecutor
+    from sim.sweeps import plan as plan_module
+
+    spec = build_spec(STALLED, ["arsenal.production_rate=6,12"], reps=5, seed=1)
+    store = PointStore(tmp_path)
+    monkeypatch.setattr(plan_module, "__version__", "0.0.1")
+    old = plan_sweep(spec)
+    with LocalExecutor(1) as ex:
+        assert run_sweep(old, store, ex).computed == 2
+    monkeypatch.undo()
+    new = plan_sweep(spec)
+    assert {p.key for p in new.points}.isdisjoint(p.key for p in old.points)
+    with LocalExecutor(1) as ex:
+        again = run_sweep(new, store, ex)
+    assert (again.computed, again.cached) == (2, 0)
