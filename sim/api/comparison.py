@@ -24,8 +24,9 @@ from sim.analysis.runs import Run, Source, gather
 from sim.api.progress import ProgressArg, progress_bar
 from sim.api.runs import Overrides, scenario_of
 from sim.engine.results import StreamedResults
-from sim.report.comparison import ci_text, figure_cell, save
+from sim.report.comparison import ci_text, figure_cell, level, save
 from sim.report.html import outcome_cell, table
+from sim.report.rounding import interval
 from sim.scenario.schema import Scenario
 
 #: The figures a comparison shows of itself: (block of comparison.json, name).
@@ -141,8 +142,9 @@ class Comparison:
         others = self.labels[1:]
         base = self.data["scenarios"][self.baseline]
         head = ["figure", f"{escape(self.baseline)} (baseline)"]
+        ci = f"{level(self.data)} CI"
         for label in others:
-            head += [escape(label), f"{escape(label)} − {escape(self.baseline)} [95% CI]"]
+            head += [escape(label), f"{escape(label)} − {escape(self.baseline)} [{ci}]"]
         rows = []
         for block, name in HEADLINE:
             row = [outcome_cell(name), escape(figure_cell(block, name, base[block][name]))]
@@ -165,7 +167,7 @@ def _name(block: str, name: str) -> str:
 
 def _interval(d: dict, *keys: str) -> dict:
     """A difference's figures as columns (and `keys` of it first)."""
-    ci = d.get("ci95") or [None, None]
+    ci = interval(d) or [None, None]
     return {
         **{k: d[k] for k in keys},
         "diff": d["diff"],

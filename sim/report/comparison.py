@@ -29,7 +29,7 @@ from sim.report.html import (
 )
 from sim.report.markdown import overrides_text
 from sim.report.plots import Series
-from sim.report.rounding import difference, estimate, probability
+from sim.report.rounding import difference, estimate, interval, probability
 
 
 def save(data: dict, runs: list[Run], out: str | Path = "results") -> Path:
@@ -100,7 +100,7 @@ def headline(data: dict) -> list[str]:
 def _averts(d: dict, what: str) -> tuple[str, str]:
     """(`averts`, `23.1 [20.3, 25.9] assembled warheads`); `adds` when the whole interval
     says the scenario has more; a difference whose interval includes 0 says so."""
-    ci = d.get("ci", d.get("ci95"))
+    ci = interval(d)
     if d.get("diff") is not None and ci and ci[1] < 0:
         more = {**d, "diff": -d["diff"], "ci": [-ci[1], -ci[0]], "ci95": [-ci[1], -ci[0]]}
         return "adds", f"{ci_text(more).replace('+', '')} {what}"
@@ -110,7 +110,7 @@ def _averts(d: dict, what: str) -> tuple[str, str]:
 def _unclear(d: dict, lead: str) -> str:
     """`<lead>no clear difference: its interval includes 0` when it does, closing an
     opening bracket; nothing for an exact `0 [0, 0]` (the same value in every replication)."""
-    ci = d.get("ci", d.get("ci95"))
+    ci = interval(d)
     if d.get("diff") is None or not ci or not ci[0] <= 0 <= ci[1]:
         return ""
     if d["diff"] == ci[0] == ci[1] == 0:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.pool import Pool, default_workers
+from sim.report.rounding import interval
 
 #: The baseline in dark grey, then one colour per scenario.
 COLOURS = ("#4d4d4d", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -344,7 +345,7 @@ def _averted(ax, averted: dict[str, dict], quantity: str, labels: list[str]) -> 
         colour = _colour(labels.index(label) if label in labels else k, len(labels))
         years = np.array([r["year"] for r in rows], dtype=float) + 0.08 * (k - 1)
         mean = np.array([r["diff"] for r in rows])
-        cis = [r.get("ci", r.get("ci95")) for r in rows]
+        cis = [interval(r) for r in rows]
         lo = np.array([r["diff"] - ci[0] if ci else 0.0 for r, ci in zip(rows, cis, strict=True)])
         hi = np.array([ci[1] - r["diff"] if ci else 0.0 for r, ci in zip(rows, cis, strict=True)])
         ax.errorbar(years, mean, yerr=[lo, hi], color=colour, marker="o", ms=4, capsize=3,

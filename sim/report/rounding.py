@@ -119,12 +119,18 @@ def probability(p: dict, interval: bool = True) -> str:
     return text
 
 
+def interval(d: dict) -> list | None:
+    """A difference's interval: `ci` (at the comparison's confidence), or the `ci95` of a
+    comparison made before `ci` was written."""
+    return d.get("ci", d.get("ci95"))
+
+
 def difference(d: dict) -> str:
     """`-12.1 [-14.7, -9.6]`: a difference and its interval (`ci`, or an earlier
     comparison's `ci95`) at the places of its s.e."""
     if not _present(d.get("diff")):
         return "–"
-    ci, se = d.get("ci", d.get("ci95")), d.get("se")
+    ci, se = interval(d), d.get("se")
     if not ci:
         return signed(d["diff"])
     if not se or negligible(se, d["diff"]):

@@ -155,3 +155,7 @@ def test_compare_takes_the_confidence_level_of_its_intervals():
     assert d90["diff"] == d95["diff"]
     width = lambda d: d["ci"][1] - d["ci"][0]  # noqa: E731
     assert width(d90) < width(d95)
+    # the table and the notebook view carry the intervals at the level asked for
+    row = at90.to_pandas().set_index(["scenario", "figure"]).loc[("freeze", "final_warheads")]
+    assert [row["ci_low"], row["ci_high"]] == d90["ci"]
+    assert "[90% CI]" in at90._repr_html_() and "[95% CI]" in at95._repr_html_()
