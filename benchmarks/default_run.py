@@ -140,9 +140,9 @@ def parts(scenario: str) -> dict[str, float]:
     import matplotlib.figure  # noqa: F401
 
     lap("import matplotlib")
-    from sim.report.plots import Series, figures
+    from sim.report.plots import Series, draw
 
-    figs = figures([Series(loaded.name, summary, results.scalars["final_warheads"])])
+    figs = draw([Series(loaded.name, summary, results.scalars["final_warheads"])])
     lap(f"draw and encode {len(figs)} charts")
     from sim.report.html import run_html, save_images
 

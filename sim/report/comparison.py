@@ -19,7 +19,7 @@ from sim.plan.outcomes import describe
 from sim.report.html import (
     facts_table,
     figure_block,
-    images,
+    images_later,
     outcome_cell,
     page,
     parameters_table,
@@ -189,7 +189,7 @@ def write_compare_report(data: dict, runs: list, folder: Path) -> Path:
         for label, sc in data["scenarios"].items()
         if sc["vs_baseline"]
     }
-    figs, off = images(series, averted, level=level(data))
+    figs, off = images_later(series, averted, level=level(data))()
     save_images(figs, folder)
     path = folder / "report.html"
     path.write_text(compare_html(data, runs, figs, off), encoding="utf-8")

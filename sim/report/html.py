@@ -59,21 +59,16 @@ CHARTS_OFF = (
 )
 
 
-def images(
-    series, averted: dict | None = None, charts: bool = True, level: str = "95%"
-) -> tuple[dict[str, tuple], str | None]:
-    """The charts, or none and the reason plots are off (`level`: of averted's intervals)."""
-    return images_later(series, averted, charts, level)()
-
-
+#: The charts by file name ({name: (caption, png bytes)}), or none and the reason.
 Images = tuple[dict[str, tuple], str | None]
 
 
 def images_later(
     series, averted: dict | None = None, charts: bool = True, level: str = "95%"
 ) -> Callable[[], Images]:
-    """`images(...)`, started now in the chart helpers if they run (`plots.charts_ahead`);
-    the function returned waits for them."""
+    """The charts, or none and the reason plots are off (`level`: of averted's intervals),
+    started now in the chart helper if one runs (`plots.charts_ahead`); the function
+    returned waits for them."""
     if not charts:
         return lambda: ({}, CHARTS_OFF)
     later = figures_later(series, averted, level)  # matplotlib is imported when drawing
@@ -145,17 +140,10 @@ def _p(p: dict) -> str:
 # --------------------------------------------------------------------------- a run
 
 
-def write_run_report(
-    summary: dict,
-    final_warheads: np.ndarray | None,
-    folder: Path,
-    run_id: str,
-    charts: bool = True,
-    drawn: Callable[[], Images] | None = None,
-) -> Path:
-    """report.html (and the PNGs) of one run, in `folder`; `drawn`: the charts, started
-    earlier by `run_images_later` (else drawn now)."""
-    figs, off = (drawn or run_images_later(summary, final_warheads, charts))()
+def write_run_report(summary: dict, folder: Path, run_id: str, drawn: Callable[[], Images]) -> Path:
+    """report.html (and the PNGs) of one run, in `folder`; `drawn`: its charts, started
+    earlier by `run_images_later`."""
+    figs, off = drawn()
     save_images(figs, folder)
     path = folder / "report.html"
     path.write_text(run_html(summary, figs, off, run_id), encoding="utf-8")

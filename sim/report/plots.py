@@ -1,7 +1,7 @@
 """Figures for the reports: fan charts, probability curves, the spread of final warheads.
 
-matplotlib is an optional extra, so it is imported inside `figures()`: without
-it the ImportError reaches the report, which then says plots are off. Figures
+matplotlib is an optional extra, so it is imported inside `draw()`: without it
+the ImportError reaches the report, which then says plots are off. Figures
 are drawn on `matplotlib.figure.Figure` with the Agg canvas, never pyplot, so
 nothing global (backend, open windows) changes in the caller's process. One
 chart per quantity; several runs are overlaid in one chart, the baseline first.
@@ -10,7 +10,8 @@ Importing matplotlib takes about a quarter of a second and drawing the charts
 of a run a third, as long as a default run's simulation. `charts_ahead()`
 overlaps them with the run: a helper process started at once imports
 matplotlib while the replications run, and `figures_later()` then starts the
-drawing there while this process writes the tables. The charts are the same bytes either way.
+drawing there while this process writes the tables. The charts are the same
+bytes either way.
 """
 
 from __future__ import annotations
@@ -79,12 +80,12 @@ _helper: _Helper | None = None
 
 @contextmanager
 def charts_ahead() -> Iterator[None]:
-    """While inside, `figures()` draws in a helper process started now, which imports
+    """While inside, `figures_later()` draws in a helper process started now, which imports
     matplotlib in the meantime, so the import and the drawing overlap this process's
     work. Only if a core is free for it (`spare_core`); when nested, the outer one's.
 
     One helper, not one per free core: drawing the charts in two helpers on a
-    machine of two cores made a default run slower (1.3 s against 1.6 s)."""
+    machine of two cores made a default run slower (1.6 s against 1.3 s)."""
     global _helper
     if _helper is not None or not spare_core():
         yield
@@ -126,30 +127,23 @@ def _task(job: tuple[list[Series], dict | None, str]) -> dict[str, tuple]:
 def figures_later(
     series: list[Series], averted: dict[str, dict] | None = None, level: str = "95%"
 ) -> Callable[[], dict[str, tuple]]:
-    """`figures(...)` started now in the helpers of `charts_ahead()` if they run (the
-    caller does other work meanwhile, then calls the function returned), else drawn
-    here when called."""
+    """The charts (PNG images by file name: {name: (caption, png bytes)}), started now
+    in the helper of `charts_ahead()` if one runs (the caller does other work
+    meanwhile, then calls the function returned), else drawn here when called.
+
+    `averted` maps a scenario label to its weapons-averted rows (comparison.json's
+    `vs_baseline.averted`, with intervals at the confidence `level`); given, it adds a
+    chart of them.
+    """
     if _helper is not None:
         return _helper.start(series, averted, level)
     return lambda: draw(series, averted, level)
 
 
-def figures(
-    series: list[Series], averted: dict[str, dict] | None = None, level: str = "95%"
-) -> dict[str, tuple]:
-    """PNG images by file name: {name: (caption, png bytes)}.
-
-    `averted` maps a scenario label to its weapons-averted rows (comparison.json's
-    `vs_baseline.averted`, with intervals at the confidence `level`); given, it adds a
-    chart of them. Drawn by the helper processes of `charts_ahead()` if they run, else here.
-    """
-    return figures_later(series, averted, level)()
-
-
 def draw(
     series: list[Series], averted: dict[str, dict] | None = None, level: str = "95%"
 ) -> dict[str, tuple]:
-    """The charts of `figures`, drawn in this process."""
+    """The charts of `figures_later`, drawn in this process."""
     out: dict[str, tuple] = {}
     several = len(series) > 1
     for quantity, unit in (("warheads", "assembled warheads"), ("material", "weapons-equivalent")):

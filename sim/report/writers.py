@@ -58,21 +58,16 @@ def write_run(
         with folders.atomic_folder(root, name, run_id) as folder:
             tmp, final = folder.tmp, folder.final
             summary = results.summary()
-            # the charts start first (in helper processes, when they run) and are drawn
-            # while the tables are written; a streamed run's are drawn from its table
-            streamed = isinstance(results, StreamedResults)
-            drawn = (
-                None
-                if streamed
-                else run_images_later(summary, final_warheads(results, tmp), charts)
-            )
+            # the charts start first (in a helper process, when one runs) and are drawn
+            # while the tables are written
+            finals = final_warheads(results) if charts else None
+            drawn = run_images_later(summary, finals, charts)
             (tmp / "summary.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
             (tmp / "report.md").write_text(markdown(summary, final.name))
             write_replications(results, tmp)
             # facts are referred to from where the folder belongs, even when rescued elsewhere
             write_scenario(results.scenario, tmp / "scenario.yaml", Path(out, name, final.name))
-            finals = final_warheads(results, tmp) if charts else None
-            write_run_report(summary, finals, tmp, final.name, charts=charts, drawn=drawn)
+            write_run_report(summary, tmp, final.name, drawn)
         return folder.final
 
     return save_or_rescue(write, out, "the result folder")
@@ -99,14 +94,14 @@ def write_replications(results: Results | StreamedResults, folder: Path) -> None
     write_trajectories(results, folder / "trajectories.npz")
 
 
-def final_warheads(results: Results | StreamedResults, folder: Path):
+def final_warheads(results: Results | StreamedResults):
     """Warheads at the horizon, one value per replication, for the chart of their spread.
 
-    A streamed run kept none in memory: the one column is read back from the
-    table just written in `folder`.
+    A streamed run kept none in memory: the one column is read back from its
+    spooled table (the file the folder's replications.csv is made from).
     """
     if isinstance(results, StreamedResults):
-        return read_column(folder / "replications.csv", "final_warheads")
+        return read_column(results.spool / "replications.csv", "final_warheads")
     return results.scalars["final_warheads"]
 
 

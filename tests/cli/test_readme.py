@@ -159,7 +159,9 @@ def space(tmp_path_factory):
 def quick(monkeypatch):
     """From the repository root, as the README says; charts off (tested elsewhere)."""
     monkeypatch.chdir(ROOT)
-    monkeypatch.setattr("sim.report.html.images", lambda *_a, **_k: ({}, "charts off in tests"))
+    monkeypatch.setattr(
+        "sim.report.html.images_later", lambda *_a, **_k: lambda: ({}, "charts off in tests")
+    )
     monkeypatch.setattr("sim.report.sweep.make_plots", lambda *_a, **_k: None)
     monkeypatch.setattr("sim.report.discovery.make_charts", lambda *_a, **_k: {})
     monkeypatch.setattr("sim.report.model_card.DRIVER_REPS", 200)  # the card is a copy

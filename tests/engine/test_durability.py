@@ -57,7 +57,7 @@ def assert_clean_exit(result, codes=(0, 2)):
 @pytest.fixture
 def no_charts(monkeypatch):
     """Reports without charts: these tests read tables, and drawing takes a second a run."""
-    monkeypatch.setattr(html, "images", lambda *a, **k: ({}, html.CHARTS_OFF))
+    monkeypatch.setattr(html, "images_later", lambda *a, **k: lambda: ({}, html.CHARTS_OFF))
     monkeypatch.setattr("sim.report.sweep.make_plots", lambda *a: None)
 
 

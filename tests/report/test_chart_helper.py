@@ -43,9 +43,9 @@ def test_charts_drawn_ahead_are_the_bytes_drawn_here(series, two_cores):
     with plots.charts_ahead():
         pid = helper_pid()
         assert pid != os.getpid()
-        ahead = plots.figures(series)
+        ahead = plots.figures_later(series)()
         with plots.charts_ahead():  # nested: the same helper
-            assert plots.figures(series) == ahead
+            assert plots.figures_later(series)() == ahead
     assert plots._helper is None
     assert ahead == here
 
@@ -53,8 +53,8 @@ def test_charts_drawn_ahead_are_the_bytes_drawn_here(series, two_cores):
 def test_a_lost_helper_leaves_the_charts_to_this_process(series, two_cores):
     with plots.charts_ahead():
         os.kill(helper_pid(), signal.SIGKILL)
-        assert plots.figures(series) == plots.draw(series)
-        assert plots.figures(series) == plots.draw(series)  # the pool is broken by now
+        assert plots.figures_later(series)() == plots.draw(series)
+        assert plots.figures_later(series)() == plots.draw(series)  # the pool is broken by now
 
 
 def test_charts_start_before_the_tables_are_written(series, two_cores, tmp_path, monkeypatch):
@@ -80,7 +80,7 @@ def test_on_one_core_no_helper_starts(series, monkeypatch):
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     with plots.charts_ahead():
         assert plots._helper is None
-        assert "warheads.png" in plots.figures(series)
+        assert "warheads.png" in plots.figures_later(series)()
 
 
 def test_on_a_busy_machine_no_helper_starts(monkeypatch):
