@@ -24,8 +24,6 @@ from sim.cli.common import (
     seed_option,
 )
 
-Workers = common.WorkersOption
-
 
 @app.command()
 def compare(
@@ -43,10 +41,8 @@ def compare(
         "Seed of each scenario file (default: a result folder's, if one is given, else the "
         "first scenario file's run.seed)."
     ),
-    workers: Workers = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
-        "results"
-    ),
+    workers: common.WorkersOption = None,
+    out: common.OutOption = Path("results"),
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or tables.")
     ] = False,
@@ -223,7 +219,7 @@ def trace(
         "them all to rank them."
     ),
     set_: SetOption = None,
-    workers: Workers = None,
+    workers: common.WorkersOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the event log as JSON lines.")
     ] = False,

@@ -44,9 +44,7 @@ def run(
     seed: int | None = common.seed_option("Seed (default: the scenario's run.seed)."),
     workers: common.WorkersOption = None,
     set_: SetOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
-        "results"
-    ),
+    out: common.OutOption = Path("results"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     precision: Annotated[
         float | None,

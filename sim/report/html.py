@@ -21,6 +21,7 @@ from sim.report.cautions import run_cautions
 from sim.report.markdown import (
     DRIVERS_NOTE,
     NO_DRIVER,
+    NO_DRIVERS,
     curve_value,
     drivers_rows,
     headline,
@@ -210,7 +211,7 @@ def cautions_block(summary: dict) -> str:
 def drivers_block(summary: dict) -> str:
     rows = drivers_rows(summary)
     if not rows:
-        return "<p>Not available: this run kept no per-replication values.</p>"
+        return f"<p>{escape(NO_DRIVERS)}</p>"
     cells = [
         [
             escape(figure),

@@ -74,13 +74,17 @@ DRIVERS_NOTE = (
 )
 
 
+#: What the drivers section says when there are none to show.
+NO_DRIVERS = (
+    "Not available: this run kept no per-replication values (--no-trajectories), or "
+    "it has no uncertain inputs."
+)
+
+
 def drivers_text(summary: dict) -> list[str]:
     rows = drivers_rows(summary)
     if not rows:
-        return [
-            "Not available: this run kept no per-replication values (--no-trajectories), or "
-            "it has no uncertain inputs."
-        ]
+        return [NO_DRIVERS]
     out = [DRIVERS_NOTE, "", "| figure | main drivers |", "|---|---|"]
     for figure, cells in rows:
         out.append(f"| {figure} | {'; '.join(cells) or NO_DRIVER} |")
