@@ -236,11 +236,16 @@ def _colour(k: int, n: int) -> str:
 PANEL = 2.2
 
 
+def _grid(n: int) -> tuple[int, int]:
+    """(rows, columns) of the panels of `n` runs' fan charts: two columns from four."""
+    cols = 1 if n <= 3 else 2
+    return -(-n // cols), cols
+
+
 def fan_height(n: int) -> float:
     """A fan chart's height: one chart for a run; a comparison stacks a panel a scenario
-    (two columns from four scenarios), so no band is drawn over another's."""
-    rows = 1 if n == 1 else -(-n // (1 if n <= 3 else 2))
-    return SIZE[1] if n == 1 else 1.2 + PANEL * rows
+    (see `_grid`), so no band is drawn over another's."""
+    return SIZE[1] if n == 1 else 1.2 + PANEL * _grid(n)[0]
 
 
 def _fan(fig, series: list[Series], quantity: str, unit: str) -> None:
@@ -261,8 +266,7 @@ def _fan(fig, series: list[Series], quantity: str, unit: str) -> None:
         ax.set_ylabel(unit)
         ax.legend(loc="upper left", frameon=False)
         return
-    cols = 1 if n <= 3 else 2
-    rows = -(-n // cols)
+    rows, cols = _grid(n)
     height = fig.get_figheight()  # margins in inches: the title above, dates below
     fig.subplots_adjust(left=0.09, right=0.98, top=1 - 0.75 / height, bottom=0.45 / height,
                         hspace=0.45, wspace=0.12)  # fmt: skip
