@@ -10,6 +10,7 @@ these records.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,10 +19,10 @@ from pydantic_core import ErrorDetails
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.dates import parse_date
+from sim.scenario.messages import nearest, peel
 from sim.scenario.yamlfile import Marks, read_yaml
 
 Measure = Literal["warheads", "material", "production"]
-MEASURES: tuple[str, ...] = ("warheads", "material", "production")
 #: Yearly counts the record holds, named as the model's per-replication outcomes.
 COUNTED = ("missile_launches", "icbm_launches", "nuclear_tests", "unsc_resolutions", "unsc_vetoes")
 #: Kinds of estimate the back-test checks; projections and claims are shown only.
@@ -48,8 +49,7 @@ class _Ranged(_Record):
 
     @model_validator(mode="after")
     def _order(self):
-        low = self.value if self.low is None else self.low
-        high = self.value if self.high is None else self.high
+        low, high = self.span
         if not low <= self.value <= high:
             raise ValueError(f"value: {self.value:g} must lie within low {low:g} and high {high:g}")
         return self
@@ -111,7 +111,7 @@ class Freeze(_Record):
 
     @model_validator(mode="after")
     def _order(self) -> Freeze:
-        if parse_date(self.end) <= parse_date(self.start):
+        if self.months <= 0:
             raise ValueError(f"end: {self.end} must come after start {self.start}")
         return self
 
@@ -128,13 +128,15 @@ class History(_Record):
     @model_validator(mode="after")
     def _unique(self) -> History:
         seen: set[str] = set()
-        records: list[Estimate | Freeze] = [*self.estimates, *self.freezes]
-        for i, e in enumerate(records):
-            if e.id in seen:
-                where = "estimates" if i < len(self.estimates) else "freezes"
-                index = i if i < len(self.estimates) else i - len(self.estimates)
-                raise ValueError(f"{where}.{index}.id: {e.id!r} is used twice")
-            seen.add(e.id)
+        kinds: tuple[tuple[str, Sequence[Estimate | Freeze]], ...] = (
+            ("estimates", self.estimates),
+            ("freezes", self.freezes),
+        )
+        for where, records in kinds:
+            for index, e in enumerate(records):
+                if e.id in seen:
+                    raise ValueError(f"{where}.{index}.id: {e.id!r} is used twice")
+                seen.add(e.id)
         for name, rows in self.counts.items():
             years = [r.year for r in rows]
             for k, year in enumerate(years):
@@ -179,21 +181,13 @@ def load_history(path: str | Path) -> History:
 def _problem(err: ErrorDetails, marks: Marks, file: str, data: Any) -> Problem:
     loc = tuple(err["loc"])
     message = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "value_error" and ": " in message:
-        head, rest = message.split(": ", 1)
-        extra: tuple[int | str, ...] = tuple(int(k) if k.isdigit() else k for k in head.split("."))
-        loc, message = (*loc, *extra) if head[:1].isalpha() else loc, rest
-        if extra and extra[0] in ("estimates", "freezes", "counts"):
-            loc = ("history", *extra)
+    if err["type"] == "value_error":  # a validator's 'sub.key: message', as in a scenario
+        loc, message = peel(loc, message, data)
     if err["type"] == "extra_forbidden":
         message = f"unknown key {loc[-1]!r}"
     elif err["type"] == "missing":
         message = f"missing required key {loc[-1]!r}"
-    line = column = None
-    for n in range(len(loc), 0, -1):
-        if loc[:n] in marks:
-            line, column = marks[loc[:n]]
-            break
+    line, column = nearest(loc, marks) or (None, None)
     return Problem(
         message,
         file=file,

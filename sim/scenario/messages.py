@@ -48,11 +48,19 @@ _PARAMETER_FORMS = (
 
 def where(loc: tuple, origins: Origins, file: str) -> dict:
     """File, line and column of the closest key on `loc` (or above it) whose origin is known."""
+    known = nearest(loc, origins)
+    if known is None:
+        return {"file": file}
+    f, line, col = known
+    return {"file": f, "line": line, "column": col}
+
+
+def nearest(loc: tuple, table: dict) -> Any:
+    """What `table` holds for the closest key on `loc` (or above it) that it knows, or None."""
     for n in range(len(loc), 0, -1):
-        if loc[:n] in origins:
-            f, line, col = origins[loc[:n]]
-            return {"file": f, "line": line, "column": col}
-    return {"file": file}
+        if loc[:n] in table:
+            return table[loc[:n]]
+    return None
 
 
 def problems_of(
@@ -66,7 +74,7 @@ def problems_of(
         hint = None
         kind = err["type"]
         if kind in ("value_error", "assertion_error"):
-            loc, message = _peel(loc, message, data)
+            loc, message = peel(loc, message, data)
         if kind == "extra_forbidden":
             key = str(loc[-1])
             message = f"unknown key {short(key)}"
@@ -150,16 +158,24 @@ def short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _peel(loc: tuple, message: str, data: dict) -> tuple[tuple, str]:
-    """Validators write 'sub.key: message'; move the key into the location when it exists."""
+def peel(loc: tuple, message: str, data: Any) -> tuple[tuple, str]:
+    """Validators write 'sub.key: message'; move the key into the location when it exists.
+
+    A number in the key (`freezes.1.id`) is an index when it meets a list.
+    """
     m = re.match(r"^([A-Za-z_][\w.-]*): (.*)$", message, re.S)
     if not m:
         return loc, message
     node = get(data, loc)
-    extra = tuple(m[1].split("."))
-    if node is not None and get(node, extra) is not None:
-        return (*loc, *extra), m[2]
-    return loc, message
+    extra = []
+    for name in m[1].split("."):
+        index = isinstance(node, list) and name.isascii() and name.isdigit()
+        key = int(name) if index else name
+        node = get(node, (key,))
+        if node is None:
+            return loc, message
+        extra.append(key)
+    return (*loc, *extra), m[2]
 
 
 def get(node: Any, keys: tuple) -> Any:

@@ -206,17 +206,12 @@ Production = Annotated[
 Amount = Annotated[
     Param, bounded(0.0, math.inf, "an amount of weapons", plausible=(0.0, 100_000.0))
 ]
-NonNegative = Annotated[Param, bounded(0.0, math.inf, "this value")]
-"""Any value at least 0 (within the general limit of 1e9)."""
 Multiplier = Annotated[Param, bounded(0.0, math.inf, "a multiplier", plausible=(0.0, 1000.0))]
 Months = Annotated[
     Param, bounded(0.0, math.inf, "a delay", plausible=(0.0, 1200.0), unit=" months")
 ]
 Growth = Annotated[Param, bounded(-0.9, 1.0, "a yearly growth")]
 """At most doubling each year: over 50 years that is 2**50, still a finite figure."""
-LogOdds = Annotated[
-    Param, bounded(-math.inf, math.inf, "a log-odds effect", plausible=(-100.0, 100.0))
-]
 Share = Annotated[FixedParam, bounded(0.0, 1.0, "a share")]
 
 #: A folder name: one path component, never `.`, `..` or hidden.

@@ -71,21 +71,17 @@ class Scenario(Section):
                         f"deal.covers: {name!r} is not a facility "
                         f"(facilities: {', '.join(self.arsenal.facilities)})"
                     )
-        start = parse_month(self.start).index
-        end = start + 12 * self.horizon_years
-        if self.arsenal.estimate_date is not None:
-            lead = start - parse_month(self.arsenal.estimate_date).index
-            if not 0 <= lead <= 12 * MAX_ROLL_YEARS:
-                raise ValueError(
-                    f"arsenal.estimate_date: {self.arsenal.estimate_date} must lie at most "
-                    f"{MAX_ROLL_YEARS} years before the start ({parse_month(self.start)}), "
-                    "not after it"
-                )
+        start = self.start_month
+        if not 0 <= self.lead_months <= 12 * MAX_ROLL_YEARS:  # 0 without an estimate date
+            raise ValueError(
+                f"arsenal.estimate_date: {self.arsenal.estimate_date} must lie at most "
+                f"{MAX_ROLL_YEARS} years before the start ({start}), not after it"
+            )
+        end = start.plus(self.horizon_months)
         for key, entry in self.calendar.items():
-            if entry.at is not None and not start <= parse_date(entry.at) < end:
+            if entry.at is not None and not start.index <= parse_date(entry.at) < end.index:
                 raise ValueError(
-                    f"calendar.{key}.at: {entry.at} is outside the horizon "
-                    f"({parse_month(self.start)} to {parse_month(self.start).plus(end - start)})"
+                    f"calendar.{key}.at: {entry.at} is outside the horizon ({start} to {end})"
                 )
         return self
 

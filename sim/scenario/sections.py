@@ -58,6 +58,9 @@ MAX_ROLL_YEARS = 20
 
 
 class Section(BaseModel):
+    # Fields whose default is a plain number also say `validate_default=True`: at run time
+    # this config is enough, but the keyword selects the `Field` overload typed `Any`, without
+    # which mypy refuses a number as the default of a parameter type.
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 

@@ -176,6 +176,16 @@ def test_date_outside_the_horizon(tmp_path, base):
     assert p.message == "2040-06 is outside the horizon (2026-01 to 2036-01)"
 
 
+@pytest.mark.parametrize("date", ["2026-02", "2005-12"])
+def test_an_estimate_date_after_the_start_or_too_early(tmp_path, base, date):
+    path = write(tmp_path, "e.yaml", f"extends: base.yaml\narsenal:\n  estimate_date: {date}\n")
+    p = one(path)
+    assert (p.line, p.path) == (3, "arsenal.estimate_date")
+    assert p.message == (
+        f"{date} must lie at most 20 years before the start (2026-01), not after it"
+    )
+
+
 def test_unknown_fact_id(tmp_path):
     path = SCENARIOS / "stalled.yaml"
     text = path.read_text().replace("source: sipri_2025_warheads}", "source: sipri_2052_warheads}")
