@@ -80,8 +80,7 @@ class Sweep:
 
     def drivers(self, outcome: str) -> list[str]:
         """The factors that clearly move `outcome` (interval excludes 0), most important first."""
-        r = self.rankings[outcome]
-        return [r.factors[j] for j in r.order() if r.clear(j)]
+        return self.rankings[outcome].drivers()
 
     def summary(self) -> dict:
         """The sweep as plain data: the content of sweep.json."""
@@ -217,7 +216,7 @@ def sweep(
         sets=sets, metrics=metrics,
     )  # fmt: skip
     plan = plan_sweep(spec)
-    points = MemoryStore() if store is None else store_for(plan, Path(store), "store")
+    points = MemoryStore() if store is None else store_for(plan, Path(store))
     if isinstance(executor, str):  # started here, and stopped when the points are in
         runner = make_executor(executor, workers, scheduler)
         opened: AbstractContextManager = runner

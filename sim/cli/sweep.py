@@ -16,18 +16,23 @@ from typing import Annotated
 import typer
 
 from sim.cli.app import app
-from sim.cli.common import SetOption, err, guard, interrupted_code, progress_bar
+from sim.cli.common import (
+    ExecutorKind,
+    OutOption,
+    SetOption,
+    err,
+    guard,
+    interrupted_code,
+    progress_bar,
+    reps_option,
+    seed_option,
+)
 
 
 class DesignKind(StrEnum):
     grid = "grid"
     lhs = "lhs"
     sobol = "sobol"
-
-
-class ExecutorKind(StrEnum):
-    local = "local"
-    dask = "dask"
 
 
 @app.command()
@@ -59,24 +64,12 @@ def sweep(
             "N x (factors + 2) points. Default 64.",
         ),
     ] = None,
-    reps: Annotated[
-        int | None,
-        typer.Option(
-            "--reps",
-            "-n",
-            min=1,
-            help="Replications per point (default: the scenario's run.replications).",
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed",
-            "-s",
-            min=0,
-            help="Seed, the same at every point (default: the scenario's run.seed).",
-        ),
-    ] = None,
+    reps: int | None = reps_option(
+        "Replications per point (default: the scenario's run.replications)."
+    ),
+    seed: int | None = seed_option(
+        "Seed, the same at every point (default: the scenario's run.seed)."
+    ),
     set_: SetOption = None,
     metric: Annotated[
         list[str] | None,
@@ -90,9 +83,7 @@ def sweep(
     name: Annotated[
         str | None, typer.Option("--name", help="Sweep name (default: the scenario's name).")
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
-        "results"
-    ),
+    out: OutOption = Path("results"),
     workers: Annotated[
         int | None,
         typer.Option(
@@ -164,7 +155,7 @@ def sweep(
         clock = time.perf_counter()
         plan = plan_sweep(spec)
         planning = time.perf_counter() - clock
-        store = store_for(plan, out, _name_source(name, spec))
+        store = store_for(plan, out)
         if dry_run:
             _print_plan(plan, pending(plan, store, retry_failed), planning, runner, out)
             return
@@ -188,13 +179,6 @@ def sweep(
                 "or unreadable and were computed again."
             )
         _finish(result, runner, out, store)
-
-
-def _name_source(name: str | None, spec) -> str:
-    """Where the sweep's name came from, for messages: --name, the sweep file or the scenario."""
-    if name is not None:
-        return "--name"
-    return str(spec.source if spec.name is not None else spec.scenario)
 
 
 def _print_plan(plan, counts, planning: float, runner, out: Path) -> None:
@@ -260,7 +244,8 @@ def _finish(result, runner, out: Path, store) -> None:
     }
     folder = write_sweep(result, rankings, out, info)
     distinct = len(plan.unique())
-    failed = len(result.failed)
+    failed_keys = set(result.failed)
+    failed = len(failed_keys)
     line = (
         f"{len(plan.points):,} points ({distinct:,} distinct): {result.computed:,} computed, "
         f"{result.cached:,} cached, {failed:,} failed"
@@ -274,7 +259,7 @@ def _finish(result, runner, out: Path, store) -> None:
             "--retry-failed reruns them."
         )
     for name, r in rankings.items():
-        top = [r.factors[j] for j in r.order() if r.clear(j)][:3]
+        top = r.drivers()[:3]
         if top:
             typer.echo(f"  {name}: driven most by {', '.join(top)}")
     if failed:
@@ -282,7 +267,7 @@ def _finish(result, runner, out: Path, store) -> None:
             f"{failed} point(s) failed; their errors are in the report; rerun them with "
             "--retry-failed."
         )
-        for point in [p for p in plan.unique().values() if p.key in result.failed][:5]:
+        for point in [p for p in plan.unique().values() if p.key in failed_keys][:5]:
             shown = ", ".join(f"{k}={v}" for k, v in point.values.items())
             err(f"  point {point.index} ({shown}): {result.error(point)}")
     typer.echo(f"Results: {folder}")

@@ -28,7 +28,8 @@ STRAY_NOTE = (
 INDEX_DECIMALS = 4
 
 
-def _num(x: float | None) -> float | None:
+def number(x: float | None) -> float | None:
+    """A figure as a float, or None where there is none (None or NaN): for tables and JSON."""
     return None if x is None or math.isnan(x) else float(x)
 
 
@@ -39,7 +40,7 @@ def _decimals(half: float) -> int:
 
 def index(x: float, half: float, mark: bool = True) -> str:
     """`0.67`, `-0.0004 †`: an index at the places its interval justifies, marked outside [0, 1]."""
-    if _num(x) is None:
+    if number(x) is None:
         return "–"
     text = fixed(x, _decimals(half))
     return f"{text} {OUTSIDE}" if mark and outside(x) else text
@@ -47,16 +48,16 @@ def index(x: float, half: float, mark: bool = True) -> str:
 
 def index_ci(x: float, half: float) -> str:
     """`0.67 (0.55 to 0.80)`: an index and its 95% bootstrap interval."""
-    if _num(x) is None:
+    if number(x) is None:
         return "–"
     d = _decimals(half)
-    interval = f"({fixed(x - half, d)} to {fixed(x + half, d)})" if _num(half) is not None else ""
+    interval = f"({fixed(x - half, d)} to {fixed(x + half, d)})" if number(half) is not None else ""
     return f"{index(x, half)} {interval}".strip()
 
 
 def outside(x: float) -> bool:
     """Whether an estimated index lies outside [0, 1], where every true index lies."""
-    return _num(x) is not None and not 0 <= x <= 1
+    return number(x) is not None and not 0 <= x <= 1
 
 
 def strays(r: Ranking) -> list[str]:
@@ -115,9 +116,9 @@ def ranking_table(r: Ranking) -> Block:
             str(rank),
             f"`{r.factors[j]}`",
             f"{s.low_label} → {s.high_label}",
-            fmt(_num(s.low)),
-            fmt(_num(s.high)),
-            "–" if _num(s.swing) is None else signed(s.swing),
+            fmt(number(s.low)),
+            fmt(number(s.high)),
+            "–" if number(s.swing) is None else signed(s.swing),
         ]
         if r.method == "sobol":
             row += [index_ci(r.first[j], r.first_ci[j]), index_ci(r.total[j], r.total_ci[j])]

@@ -29,6 +29,7 @@ from sim.report.sensitivity import (
     caveat,
     measure,
     method_text,
+    number,
     ranking_table,
     reading_guide,
 )
@@ -123,8 +124,8 @@ def _ranking_json(r: Ranking, caution: str | None) -> dict:
         entry: dict = {
             "low": s.low_label,
             "high": s.high_label,
-            "mean_at_low": _num(s.low),
-            "mean_at_high": _num(s.high),
+            "mean_at_low": number(s.low),
+            "mean_at_high": number(s.high),
         }
         if r.method == "sobol":
             entry.update(S1=r.first[j], S1_conf=r.first_ci[j], ST=r.total[j], ST_conf=r.total_ci[j])
@@ -139,10 +140,6 @@ def _ranking_json(r: Ranking, caution: str | None) -> dict:
         "ranking": [r.factors[j] for j in r.order()],
         "factors": factors,
     }
-
-
-def _num(x: float) -> float | None:
-    return None if x is None or np.isnan(x) else float(x)
 
 
 # --------------------------------------------------------------------------- the report
@@ -189,8 +186,8 @@ def report_blocks(
         if r.clear(j):
             s = r.swings[j]
             tops.append(
-                f"{head}**{r.factors[j]}** ({measure(r, j)}); from {fmt(_num(s.low))} at "
-                f"{s.low_label} to {fmt(_num(s.high))} at {s.high_label}"
+                f"{head}**{r.factors[j]}** ({measure(r, j)}); from {fmt(number(s.low))} at "
+                f"{s.low_label} to {fmt(number(s.high))} at {s.high_label}"
             )
         else:
             tops.append(f"{head}no clear driver (every interval includes 0)")
@@ -364,10 +361,12 @@ def _value(v) -> str:
 
 
 def point_figure(record: dict, name: str) -> str:
-    if name in record["metrics"]:
-        m = record["metrics"][name]
-        return estimate(m["mean"], m["mcse"])
-    return probability(record["probabilities"][name], interval=False)
+    """An analysed outcome at a point: an event's probability (so `cheating_detected`, the
+    event a sweep analyses by that name, not the count) or a metric's mean, ± its s.e."""
+    if name in record["probabilities"]:
+        return probability(record["probabilities"][name], interval=False)
+    m = record["metrics"][name]
+    return estimate(m["mean"], m["mcse"])
 
 
 # --------------------------------------------------------------------------- plots

@@ -22,6 +22,10 @@ from sim.plan.outcomes import DESCRIPTIONS, FIRSTS, SCALARS
 #: Per-point metrics (`metrics` of a record) and events (`probabilities`), in the engine's order.
 METRICS = (*SCALARS, *(f"months_to_{e}" for e in FIRSTS))
 EVENTS = (*FIRSTS, "freeze_in_force_at_end")
+#: What a sweep analyses, each name once: every metric's mean and every event's probability.
+#: `cheating_detected` is both a count and an event; by that name a sweep analyses the event
+#: (`sim.sweeps.plan.known_outputs`), and the count is in the record and the points table.
+OUTCOMES = (*(m for m in METRICS if m not in EVENTS), *EVENTS)
 
 
 def documented(names) -> list[str]:
@@ -36,8 +40,10 @@ class Figures:
     def __init__(self, keys: list[str]):
         self.keys = keys
         self.row = {key: k for k, key in enumerate(keys)}
-        self.names = (*METRICS, *EVENTS)
+        self.names = OUTCOMES
         self.column = {name: j for j, name in enumerate(self.names)}
+        self.metric_column = {n: j for n, j in self.column.items() if n not in EVENTS}
+        self.event_column = {n: j for n, j in self.column.items() if n in EVENTS}
         n = len(keys)
         self.values = np.full((n, len(self.names)), np.nan)
         self.ok = np.zeros(n, dtype=bool)
@@ -60,11 +66,11 @@ class Figures:
             return
         self.errors.pop(record["key"], None)
         for name, m in record["metrics"].items():
-            if name in self.column and m["mean"] is not None:
-                self.values[k, self.column[name]] = m["mean"]
+            if name in self.metric_column and m["mean"] is not None:
+                self.values[k, self.metric_column[name]] = m["mean"]
         for name, p in record["probabilities"].items():
-            if name in self.column:
-                self.values[k, self.column[name]] = p["p"]
+            if name in self.event_column:
+                self.values[k, self.event_column[name]] = p["p"]
 
     def get(self, key: str, name: str) -> float | None:
         """The mean (or probability) of `name` at a point; None if it failed or has none."""

@@ -22,10 +22,11 @@ from sim.engine.limits import check_sweep
 from sim.engine.summary import HEADLINE_EVENTS, HEADLINE_METRICS
 from sim.errors import Problem, ScenarioError
 from sim.plan.compiled import compile_plan
-from sim.plan.outcomes import DESCRIPTIONS, FIRSTS
+from sim.plan.outcomes import DESCRIPTIONS
 from sim.scenario.loader import apply_overrides, load_scenario, set_path
 from sim.scenario.schema import Scenario, parameters
 from sim.sweeps.designs import Design, make_design
+from sim.sweeps.figures import EVENTS
 from sim.sweeps.spec import Factor, SweepSpec, Values
 from sim.version import __version__
 
@@ -37,8 +38,8 @@ CACHE_FORMAT = 1
 class Point:
     """One point of a design: the swept values and the key of the scenario they give.
 
-    The scenario itself is not kept (about 190 KB a point): `SweepPlan.scenario`
-    builds it again, and a worker builds it from the base scenario and the values.
+    The scenario itself is not kept (about 190 KB a point): a worker builds it
+    again from the base scenario and the values (`resolve_point`).
     """
 
     index: int
@@ -60,10 +61,6 @@ class SweepPlan:
     id: str
     metrics: tuple[str, ...]
 
-    def scenario(self, point: Point) -> Scenario:
-        """The point's scenario: the base with its values set, validated (as when planned)."""
-        return resolve_point(self.base, point.values)
-
     def unique(self) -> dict[str, Point]:
         """One point per distinct key (two design points may give the same scenario)."""
         out: dict[str, Point] = {}
@@ -74,7 +71,7 @@ class SweepPlan:
 
 def known_outputs() -> tuple[set[str], set[str]]:
     """Metric names and event names a sweep can analyse."""
-    events = {*FIRSTS, "freeze_in_force_at_end"}
+    events = set(EVENTS)
     metrics = {k for k in DESCRIPTIONS if k not in events and k != "freeze_in_force"}
     return metrics, events
 

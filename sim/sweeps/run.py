@@ -22,6 +22,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sim.engine.runner import run
@@ -95,7 +96,7 @@ class SweepRun:
     retried: int = 0
     wall_seconds: float = 0.0
 
-    @property
+    @cached_property
     def records(self) -> Records:
         return Records(self.store, self.figures.keys)
 
@@ -131,15 +132,13 @@ def run_sweep(
     todo: list[Point] = []
     failed_before = retried = 0
     for key, point in distinct.items():
-        record = store.get(key)
-        if record is not None and record["status"] != "ok" and retry_failed:
-            retried += 1
-            record = None
-        if record is None:
+        kind, record = _classify(store, key, retry_failed)
+        retried += kind == RUN and record is not None  # failed before, run again
+        if kind == RUN or record is None:
             todo.append(point)
         else:
             figures.add(record, now=False)
-            failed_before += record["status"] != "ok"
+            failed_before += kind == FAILED
     cached = len(distinct) - len(todo) - failed_before
     total = len(todo) * plan.reps
     if progress:
@@ -186,18 +185,33 @@ def _checked(outcome: Any, point: Point, plan: SweepPlan) -> dict:
     return outcome
 
 
+#: What a point's cached record means for a run: to run, cached, or failed before.
+RUN, CACHED, FAILED = "run", "cached", "failed"
+
+
+def _classify(store: PointStore, key: str, retry_failed: bool) -> tuple[str, dict | None]:
+    """What to do with a point, and its record (None if there is none): run it (no
+    readable record, or a failed one with `retry_failed`), or take its record, cached or
+    failed before."""
+    record = store.get(key)
+    if record is None or (record["status"] != "ok" and retry_failed):
+        return RUN, record
+    return (CACHED if record["status"] == "ok" else FAILED), record
+
+
 def pending(
     plan: SweepPlan, store: PointStore, retry_failed: bool = False
 ) -> tuple[list[Point], int, int]:
-    """(points to run, cached, failed earlier) without running anything: for --dry-run."""
+    """(points to run, cached, failed earlier) without running anything: for --dry-run.
+
+    Only the counts and the points to run are kept, never the records."""
     todo: list[Point] = []
     cached = failed = 0
     for key, point in plan.unique().items():
-        record = store.get(key)
-        if record is None or (record["status"] != "ok" and retry_failed):
+        kind, _ = _classify(store, key, retry_failed)
+        if kind == RUN:
             todo.append(point)
-        elif record["status"] == "ok":
-            cached += 1
         else:
-            failed += 1
+            cached += kind == CACHED
+            failed += kind == FAILED
     return todo, cached, failed

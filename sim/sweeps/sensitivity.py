@@ -68,6 +68,10 @@ class Ranking:
             return sorted(range(len(self.factors)), key=lambda j: -abs(self.src[j] or 0.0))
         return sorted(range(len(self.factors)), key=lambda j: -abs(self.swings[j].swing))
 
+    def drivers(self) -> list[str]:
+        """The factors that clearly move the outcome (interval excludes 0), most important first."""
+        return [self.factors[j] for j in self.order() if self.clear(j)]
+
 
 @dataclass(frozen=True)
 class Swing:

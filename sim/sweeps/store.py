@@ -15,8 +15,8 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim.engine.folders import TMP, check_name, check_within, create_file, make_inside, owner_tag
-from sim.plan.outcomes import FIRSTS, SCALARS
+from sim.engine.folders import TMP, check_within, create_file, make_inside, owner_tag
+from sim.sweeps.figures import EVENTS, METRICS
 from sim.sweeps.plan import SweepPlan
 
 #: The figures a point record keeps of each metric (and the points table shows).
@@ -75,7 +75,9 @@ class PointStore:
             raise
 
 
-_AT_END = ("freeze_in_force_at_end",)  # the event that is a state at the horizon
+#: The metric and event names of every "ok" record, exactly.
+_METRIC_NAMES = frozenset(METRICS)
+_EVENT_NAMES = frozenset(EVENTS)
 
 
 def _number(x, low: float = -math.inf, high: float = math.inf) -> bool:
@@ -99,9 +101,9 @@ def _sound(record, key: str) -> bool:
     metrics, probabilities = record.get("metrics"), record.get("probabilities")
     if record.get("status") != "ok" or not isinstance(metrics, dict):
         return False
-    if set(metrics) != {*SCALARS, *(f"months_to_{e}" for e in FIRSTS)}:
+    if set(metrics) != _METRIC_NAMES:
         return False
-    if not isinstance(probabilities, dict) or set(probabilities) != {*FIRSTS, *_AT_END}:
+    if not isinstance(probabilities, dict) or set(probabilities) != _EVENT_NAMES:
         return False
     for m in metrics.values():
         if not isinstance(m, dict) or not set(STATS) <= set(m) or not _count(m["n"]):
@@ -120,12 +122,12 @@ def _count(x) -> bool:
     return isinstance(x, int) and not isinstance(x, bool) and x >= 0
 
 
-def store_for(plan: SweepPlan, out: Path, where: str | None = None) -> PointStore:
+def store_for(plan: SweepPlan, out: Path) -> PointStore:
     """Points are shared by every sweep of the same name, so overlapping sweeps reuse them.
 
-    The sweep's name must be one plain folder name, and the store must lie
-    inside `out` (a planted link leading elsewhere is refused); `where` names
-    the name's source in the message (`--name`, the sweep file).
+    The store must lie inside `out` (a planted link leading elsewhere is
+    refused). The sweep's name is one plain folder name already: `--name`, a
+    sweep file's `name:` and a scenario's `name:` are each checked where given
+    (`sim.scenario.params.Name`), and `check_within` checks it again.
     """
-    check_name(plan.name, "sweep name", where or plan.spec.source or str(plan.base.path))
     return PointStore(check_within(out, "sweeps", plan.name, "points"), out)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from sim.cli.app import app
 from sim.sweeps.designs import grid, latin_hypercube, make_design
-from sim.sweeps.sensitivity import rank
+from sim.sweeps.sensitivity import Ranking, Swing, rank
 from sim.sweeps.spec import Factor, Where, parse_spec
 
 pytest.importorskip("SALib")
@@ -150,3 +150,14 @@ def test_a_factor_of_two_names_enters_the_regression_as_0_1():
     three = grid(factors({"demand": "a,b,c", "x": "0,1"}))
     r3 = rank(three, [float(i) for i in range(len(three))], "y", seed=1)
     assert r3.src[0] is None and "more than two values" in r3.note
+
+
+def test_drivers_are_the_clear_factors_most_important_first():
+    swings = [Swing("0", "1", 0.0, 1.0)] * 3
+    src = Ranking("y", "src", ["a", "b", "c"], src=[0.1, -0.9, 0.5],
+                  src_ci=[(-0.1, 0.3), (-1.0, -0.8), (0.4, 0.6)], swings=swings)  # fmt: skip
+    assert src.drivers() == ["b", "c"]
+    sobol = Ranking("y", "sobol", ["a", "b"], first=[0.1, 0.5], first_ci=[0.1, 0.1],
+                    total=[0.2, 0.7], total_ci=[0.3, 0.1], swings=swings[:2])  # fmt: skip
+    assert sobol.drivers() == ["b"]
+    assert Ranking("y", "none", ["a"], swings=swings[:1]).drivers() == []

@@ -28,7 +28,7 @@ from sim.errors import ScenarioError
 from sim.sweeps.designs import latin_hypercube
 from sim.sweeps.files import build_spec
 from sim.sweeps.plan import plan_sweep, resolve_point
-from sim.sweeps.run import run_sweep
+from sim.sweeps.run import pending, run_sweep
 from sim.sweeps.spec import Factor, Where, parse_spec
 from sim.sweeps.store import PointStore
 
@@ -371,6 +371,33 @@ def test_an_unreadable_cache_record_is_computed_again(tmp_path):
     # records are read from the store when asked, as a mapping by key
     assert list(again.records.keys()) == [p.key for p in plan.points]
     assert [r["key"] for r in again.records.values()] == [p.key for p in plan.points]
+
+
+def test_a_dry_run_counts_the_points_as_the_run_then_treats_them(tmp_path):
+    """`pending` (--dry-run) and `run_sweep` sort cached, failed and missing points alike."""
+    from sim.engine.executors import LocalExecutor
+
+    spec = build_spec(STALLED, ["arsenal.production_rate=6,12,18"], reps=5, seed=1)
+    plan = plan_sweep(spec)
+    store = PointStore(tmp_path)
+    _, failed, missing = plan.points
+    assert pending(plan, store) == (list(plan.points), 0, 0)
+    with LocalExecutor(1) as ex:
+        run_sweep(plan, store, ex)
+    store.put({"key": failed.key, "status": "failed", "error": "boom", "finished": "2026-01-01"})
+    (tmp_path / f"{missing.key}.json").unlink()
+    assert pending(plan, store) == ([missing], 1, 1)
+    assert pending(plan, store, retry_failed=True) == ([failed, missing], 1, 0)
+    with LocalExecutor(1) as ex:
+        again = run_sweep(plan, store, ex)
+    counts = (again.computed, again.cached, again.failed_before, again.retried)
+    assert counts == (1, 1, 1, 0) and again.failed == [failed.key]
+    with LocalExecutor(1) as ex:
+        retried = run_sweep(plan, store, ex, retry_failed=True)
+    counts = (retried.computed, retried.cached, retried.failed_before, retried.retried)
+    assert counts == (1, 2, 0, 1) and not retried.failed
+    assert pending(plan, store, retry_failed=True) == ([], 3, 0)
+    assert retried.records is retried.records  # one mapping, not one a point read
 
 
 def test_report_without_matplotlib_says_plots_are_off(tmp_path, monkeypatch):

@@ -11,14 +11,19 @@ import pytest
 from conftest import SCENARIOS
 from typer.testing import CliRunner
 
+import sim
 import sim.sweeps.run as sweep_run
 from sim.cli.app import app
 from sim.engine.summary import COUNTS
+from sim.report.rounding import estimate, probability
 from sim.report.sensitivity import caveat, index, index_ci, ranking_table, reading_guide
+from sim.report.sweep import report_blocks
 from sim.sweeps.files import build_spec
 from sim.sweeps.plan import plan_sweep
 from sim.sweeps.sensitivity import Ranking, Swing
 from sim.sweeps.store import PointStore
+from sim.sweeps.table import outcome_column
+from sim.sweeps.table import table as points_table
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 STALLED = SCENARIOS / "stalled.yaml"
@@ -94,6 +99,37 @@ def test_counts_have_no_decimals_in_the_points_table_and_nothing_reads_minus_zer
     assert str(schema.field("final_material.p50").type) == "double"
     for name in ("report.md", "report.html"):
         assert not NEGATIVE_ZERO.search((folder / name).read_text()), name
+
+
+# --------------------------------------------------------------------------- a count and an event
+
+
+def test_cheating_detected_is_the_event_wherever_a_sweep_analyses_it():
+    """`cheating_detected` is a count (a metric) and an event; by that name a sweep analyses
+    the event: its ranking, its figures and the report's points preview all give the
+    probability, and points.csv keeps the count and the probability in their own columns."""
+    params = {"deal.cheating.detection_rate": [0.7, 2.0], "deal.cheating.probability": [0.3, 0.9]}
+    sw = sim.sweep(SCENARIOS / "freeze.yaml", params=params, reps=60, seed=5,
+                   metrics=["cheating_detected"], workers=1)  # fmt: skip
+    columns = points_table(sw.swept)
+    count, p = columns["cheating_detected.mean"], columns["p_cheating_detected"]
+    assert count != p, "no replication detected cheating twice: the test shows nothing"
+    assert outcome_column(sw.swept, "cheating_detected") == p
+    names = sw.swept.figures.names
+    assert len(set(names)) == len(names), "an outcome with two columns, one never filled"
+    high = [x for x, q in zip(p, columns["deal.cheating.probability"], strict=True) if q == 0.9]
+    r = sw.rankings["cheating_detected"]
+    assert r.swings[r.factors.index("deal.cheating.probability")].high == pytest.approx(
+        sum(high) / len(high)
+    )
+    blocks = report_blocks(sw.swept, sw.rankings, sw.info, plots=None)
+    _, head, rows = blocks[blocks.index(("h2", "Points")) + 2]
+    shown = [row[head.index("`cheating_detected`")] for row in rows]
+    records = [sw.swept.record(point) for point in sw.plan.points]
+    figures = [r["probabilities"]["cheating_detected"] for r in records]
+    assert shown == [probability(f, interval=False) for f in figures]
+    counts = [r["metrics"]["cheating_detected"] for r in records]
+    assert shown != [estimate(m["mean"], m["mcse"]) for m in counts]
 
 
 # --------------------------------------------------------------------------- Sobol estimates
