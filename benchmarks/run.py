@@ -32,7 +32,7 @@ import numpy_limit  # noqa: E402
 import plain_simpy  # noqa: E402
 
 import sim  # noqa: E402
-from sim.engine.runner import default_workers  # noqa: E402
+from sim.engine.pool import default_workers  # noqa: E402
 from sim.model.replication import run_one  # noqa: E402
 from sim.plan.compiled import compile_plan  # noqa: E402
 

@@ -26,7 +26,7 @@ import numpy as np
 from sim.engine.executors import DaskExecutor, other_version
 from sim.engine.pool import Pool, WorkerLost, default_workers, start_seconds
 from sim.errors import SimulationError
-from sim.model.replication import complete, freeze_row, run_one
+from sim.model.replication import complete, freeze_row, month_grid, run_one
 from sim.plan.compiled import Plan
 from sim.plan.outcomes import FIRSTS, SCALARS
 from sim.version import __version__
@@ -51,7 +51,7 @@ def run_chunk(plan: Plan, seed: int, start: int, stop: int, trajectories: bool =
         firsts[j] = part.firsts
         if part.spells:
             freeze[j] = freeze_row(part.spells, plan.horizon)
-    warheads, material = complete(plan, parts)
+    warheads, material = complete(plan, parts, month_grid(plan, trajectories))
     scalars = np.array([part.scalars for part in parts], dtype=float).reshape(n, len(SCALARS))
     if trajectories:
         warheads, material = warheads.astype(np.float32), material.astype(np.float32)
@@ -108,8 +108,6 @@ class ChunkExecutor(Protocol):
         self, seed: int, start: int, stop: int, size: int | None, trajectories: bool
     ) -> Iterator[dict]: ...
 
-    def close(self, failed: bool) -> None: ...
-
 
 _PLAN: Plan | None = None  # a pool worker's copy of the run's plan, set once when it starts
 
@@ -128,9 +126,10 @@ def _work(task: tuple[int, int, int, bool]) -> dict:
 class LocalChunks:
     """Chunks in this process or on a `Pool` of local processes.
 
-    `workers=None` decides by the work, up to every core: while no pool has
-    started, the first chunk of each batch runs here, timed, and the pool
-    starts only when the rest is worth it (`worth_a_pool`). A given number of
+    `workers=None` decides by the work, up to every core: the run's first
+    chunk (of its first batch only) runs here, timed; then, for each batch
+    while no pool has started, the pool starts only when the chunks left are
+    worth it at the pace measured here (`worth_a_pool`). A given number of
     workers is obeyed (1: always here). A chunk whose worker died is run again
     on a fresh pool with the same numbers; one lost too often stops the run
     with `WorkerLost`.
@@ -227,15 +226,11 @@ class DaskChunks:
                 raise other_version(f"the Dask worker that ran replications {a}-{b - 1}", version)
             yield part
 
-    def close(self, failed: bool) -> None:
-        """The cluster is its owner's to close; nothing of the run's is left on it."""
-
 
 __all__ = [
     "ChunkExecutor",
     "DaskChunks",
     "LocalChunks",
-    "SimulationError",
     "chunks",
     "run_chunk",
     "worth_a_pool",

@@ -19,6 +19,7 @@ whether a freeze collapses) and interactions.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TypedDict
 
 import numpy as np
@@ -47,7 +48,11 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 
 def spearman(x: np.ndarray, y: np.ndarray) -> float | None:
     """Spearman's rank correlation; None when either side does not vary."""
-    rx, ry = _ranks(x), _ranks(y)
+    return _correlation(_ranks(x), _ranks(y))
+
+
+def _correlation(rx: np.ndarray, ry: np.ndarray) -> float | None:
+    """Pearson's correlation of two rankings (Spearman's rho); None if either is constant."""
     sx, sy = rx.std(), ry.std()
     if sx == 0 or sy == 0:
         return None
@@ -56,15 +61,25 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float | None:
 
 def first_order(x: np.ndarray, y: np.ndarray, bins: int = BINS) -> float | None:
     """Share of y's variance explained by x alone, from quantile bins, bias-corrected."""
-    n = y.size
     var = y.var()
-    if n < 2 * bins or var == 0:
+    if y.size < 2 * bins or var == 0:
         return None
+    return _share(_groups(x, bins), y, var)
+
+
+def _groups(x: np.ndarray, bins: int) -> np.ndarray:
+    """Each replication's bin of x: its quantile bin, or (names) its value's."""
     if x.dtype == object:
         _, groups = np.unique(x.astype(str), return_inverse=True)
     else:
         edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1]))
         groups = np.searchsorted(edges, x, side="right")
+    return groups
+
+
+def _share(groups: np.ndarray, y: np.ndarray, var: float) -> float | None:
+    """The first-order share of y's variance `var` explained by the bins `groups`."""
+    n = y.size
     k = int(groups.max()) + 1
     if k < 2:
         return None
@@ -73,6 +88,22 @@ def first_order(x: np.ndarray, y: np.ndarray, bins: int = BINS) -> float | None:
     between = float(np.sum(counts * (means - y.mean()) ** 2) / n)
     share = between / var - (k - 1) / (n - 1)
     return float(min(max(share, 0.0), 1.0))
+
+
+class _Drawn:
+    """A drawn parameter's values, binned and ranked once (when first needed) for all figures."""
+
+    def __init__(self, values) -> None:
+        self.values = np.asarray(values)
+        self.names = self.values.dtype == object  # a parameter of names: no rank correlation
+
+    @cached_property
+    def groups(self) -> np.ndarray:
+        return _groups(self.values, BINS)
+
+    @cached_property
+    def ranks(self) -> np.ndarray:
+        return _ranks(self.values.astype(float))
 
 
 class Driver(TypedDict):
@@ -90,18 +121,26 @@ def drivers(
     """For each figure, the drawn parameters that explain most of its variance, largest first.
 
     At most `TOP` of them, each explaining at least `MIN_SHARE` on its own.
+    (`first_order` and `spearman` for every pair, with each parameter's bins
+    and ranks, and each figure's ranks, worked out once.)
     """
+    drawn = {path: _Drawn(x) for path, x in sampled.items()}
     out: dict[str, list[Driver]] = {}
     for name, y in figures.items():
         y = np.asarray(y, dtype=float)
+        var = y.var()
         rows: list[Driver] = []
-        for path, x in sampled.items():
-            x = np.asarray(x)
-            share = first_order(x, y)
-            if share is None or share < MIN_SHARE:
-                continue
-            rho = None if x.dtype == object else spearman(x.astype(float), y)
-            rows.append({"parameter": path, "share": share, "rho": rho})
+        if y.size >= 2 * BINS and var != 0:  # else no parameter explains any of it
+            ry: np.ndarray | None = None
+            for path, x in drawn.items():
+                share = _share(x.groups, y, var)
+                if share is None or share < MIN_SHARE:
+                    continue
+                rho = None
+                if not x.names:
+                    ry = _ranks(y) if ry is None else ry
+                    rho = _correlation(x.ranks, ry)
+                rows.append({"parameter": path, "share": share, "rho": rho})
         rows.sort(key=lambda r: (-r["share"], r["parameter"]))
         out[name] = rows[:TOP]
     return out

@@ -132,11 +132,11 @@ def check_out(out: Path, need_bytes: int = 0, option: str = "--out") -> None:
 
 
 def _size(n: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
+    for unit in ("bytes", "KB", "MB"):
+        if n < 1024:
             return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
         n /= 1024
-    return f"{n:,.1f} TB"
+    return f"{n:,.1f} GB"
 
 
 def create_file(folder: Path, prefix: str, suffix: str = "") -> tuple[int, Path]:
@@ -193,15 +193,23 @@ def clean_debris(out: Path) -> int:
     places = [out]
     for depth in ("*", "sweeps/*", "sweeps/*/points"):
         places += [p for p in out.glob(depth) if p.is_dir() and not p.is_symlink()]
+    return sum(_remove_debris(place) for place in places)
+
+
+def _remove_debris(place: Path, files: bool = True) -> int:
+    """Remove the debris of killed sim processes in `place` (`_debris`); how many went.
+
+    `files=False`: only folders (`atomic_folder`: `shutil.rmtree`, which leaves
+    a file or a link where it is).
+    """
     removed = 0
-    for place in places:
-        for path in list(_debris(place)):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with suppress(OSError):
-                    path.unlink()
-            removed += not path.exists()
+    for path in list(_debris(place)):
+        if not files or (path.is_dir() and not path.is_symlink()):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with suppress(OSError):
+                path.unlink()
+        removed += not path.exists()
     return removed
 
 
@@ -261,8 +269,7 @@ def atomic_folder(out: Path, *parts: str, replace: bool = False) -> Iterator[Pen
     """
     parent = make_inside(out, *parts[:-1])
     name = check_name(parts[-1], "folder name")
-    for path in _debris(parent):
-        shutil.rmtree(path, ignore_errors=True)
+    _remove_debris(parent, files=False)
     final = parent / name if replace else _free_name(parent, name)
     pending = Pending(fresh_dir(parent, f"{owner_tag(TMP)}{final.name}."), final)
     try:

@@ -88,12 +88,12 @@ def _start_worker(initializer: Callable | None, initargs: tuple) -> None:
 
 
 _preloaded = False
-_started = False  # a pool has started from the fork server: it is warm
+_started = False  # a pool has started from the fork server that runs' pools use: it is warm
 
 
-def start_seconds(method: str = START_METHOD) -> float:
+def start_seconds() -> float:
     """What starting a pool would cost now, roughly: `WARM_START` once a fork server runs."""
-    return WARM_START if _started and method == "forkserver" else COLD_START
+    return WARM_START if _started else COLD_START
 
 
 def _context(method: str) -> multiprocessing.context.BaseContext:
@@ -244,7 +244,7 @@ class Pool:
     def _pool(self) -> ProcessPoolExecutor:
         global _started
         if self._executor is None:
-            _started = _started or self.method == "forkserver"
+            _started = _started or self.method == START_METHOD == "forkserver"
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=_context(self.method),

@@ -30,7 +30,7 @@ import numpy as np
 import pydantic
 
 from sim.engine.summary import summarize
-from sim.plan.outcomes import DESCRIPTIONS
+from sim.plan.outcomes import describe
 from sim.scenario.schema import Scenario
 from sim.version import __version__
 
@@ -282,7 +282,7 @@ class StreamedResults(_Run):
 
 def _attrs(name: str) -> dict[str, str]:
     """What a variable of `to_xarray` means, and its units where it has some."""
-    attrs = {"long_name": DESCRIPTIONS.get(name, name)}
+    attrs = {"long_name": describe(name)}
     unit = UNITS.get(name) or (UNITS["months_to_"] if name.startswith("months_to_") else None)
     return {**attrs, "units": unit} if unit else attrs
 

@@ -16,19 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sim.engine.chunks import (
-    ChunkExecutor,
-    DaskChunks,
-    LocalChunks,
-    SimulationError,
-    chunks,
-    run_chunk,
-)
+from sim.engine.chunks import ChunkExecutor, DaskChunks, LocalChunks
 from sim.engine.collect import Memory, Stream
 from sim.engine.executors import DaskExecutor, make_executor
 from sim.engine.intervals import Z95
 from sim.engine.limits import check_run
-from sim.engine.pool import default_workers
 from sim.engine.results import Results, StreamedResults
 from sim.engine.summary import HEADLINE_EVENTS
 from sim.plan.compiled import Plan, compile_plan
@@ -45,17 +37,13 @@ BATCH = 1000  # adaptive runs grow by multiples of this (the last batch may stop
 DEFAULT_MAX_REPS = 1_000_000
 STREAM_CHUNK = 1000  # fixed, so streamed statistics do not depend on the worker count
 
-__all__ = [  # chunks and their errors, where callers have always found them
+__all__ = [
     "PRECISION_EVENTS",
     "PRECISION_METRICS",
-    "SimulationError",
     "check_size",
     "chunk_executor",
-    "chunks",
-    "default_workers",
     "replications_needed",
     "run",
-    "run_chunk",
 ]
 
 
@@ -73,6 +61,19 @@ def check_size(
     Called by `run` and, before anything else, by the command line, so an
     impossible run is refused before its destination is even looked at.
     """
+    reps, cap, _ = _check_size(scenario, reps, precision, max_reps, stream, trajectories)
+    return reps, cap
+
+
+def _check_size(
+    scenario: Scenario,
+    reps: int | None,
+    precision: float | None,
+    max_reps: int | None,
+    stream: bool,
+    trajectories: bool,
+) -> tuple[int, int | None, Plan]:
+    """`check_size`, and the scenario's compiled plan it checked (`run` runs it)."""
     explicit = reps is not None
     where = ("--reps", None) if explicit else (scenario.path, "run.replications")
     reps = scenario.run.replications if reps is None else int(reps)
@@ -90,8 +91,9 @@ def check_size(
     most = max(reps, cap) if precision is not None and cap is not None else reps
     if most > reps:
         where = ("--max-reps", None)
-    check_run(compile_plan(scenario), most, kept=not stream, trajectories=trajectories, where=where)
-    return reps, cap
+    plan = compile_plan(scenario)
+    check_run(plan, most, kept=not stream, trajectories=trajectories, where=where)
+    return reps, cap, plan
 
 
 def run(
@@ -135,20 +137,12 @@ def run(
     before anything runs. `kinds` are the classes of what is returned (kept,
     streamed): the Python API passes its own, which can save themselves.
     """
-    reps, cap = check_size(
-        scenario,
-        reps,
-        precision=precision,
-        max_reps=max_reps,
-        stream=stream,
-        trajectories=trajectories,
-    )
+    reps, cap, plan = _check_size(scenario, reps, precision, max_reps, stream, trajectories)
     seed = scenario.run.seed if seed is None else int(seed)
     if seed < 0:
         raise ValueError("seed must be a non-negative integer")
     if precision is not None and not 0 < precision < 1:
         raise ValueError("precision must be between 0 and 1, e.g. 0.005")
-    plan = compile_plan(scenario)
     started = datetime.now(UTC)
     clock = time.perf_counter()
     sink: Stream | Memory = Stream(plan, spool_dir) if stream else Memory(plan, reps, trajectories)

@@ -136,9 +136,24 @@ def freeze_row(spells: list[list[float]], months: int) -> np.ndarray:
     return row
 
 
-def complete(plan: Plan, parts: list[Partial]) -> tuple[np.ndarray, np.ndarray]:
-    """Evaluate the chunk's production paths and fill in the arsenal figures."""
-    grid = np.arange(plan.horizon + 1, dtype=float)
+def month_grid(plan: Plan, trajectories: bool = True) -> np.ndarray:
+    """The months paths are evaluated at: every month 0..horizon, or (without
+    trajectories) only month 0 and the horizon, all the arsenal figures need."""
+    if trajectories:
+        return np.arange(plan.horizon + 1, dtype=float)
+    return np.array([0.0, plan.horizon], dtype=float)
+
+
+def complete(
+    plan: Plan, parts: list[Partial], grid: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate the chunk's production paths on `grid` and fill in the arsenal figures.
+
+    `grid` (default: every month, `month_grid`) must start at month 0 and end at
+    the horizon; each month's figures are the same whatever else is on it.
+    """
+    if grid is None:
+        grid = month_grid(plan)
     warheads, material = paths([part.path for part in parts], grid)
     years = plan.horizon / 12.0
     for i, part in enumerate(parts):

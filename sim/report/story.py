@@ -11,7 +11,7 @@ import json
 import re
 
 from sim.analysis.trace import Trace
-from sim.plan.outcomes import DESCRIPTIONS
+from sim.plan.outcomes import describe
 from sim.report.rounding import fmt
 from sim.scenario.dates import label, parse_month
 
@@ -42,7 +42,7 @@ def lines(t: Trace) -> list[str]:
         out.append("(nothing happened that the model records)")
     out += ["", f"Outcomes (row {t.replication} of the run's replications.csv):"]
     for name, value in t.outcomes.items():
-        label = DESCRIPTIONS.get(name, name)
+        label = describe(name)
         if name == "freeze_in_force_at_end":
             shown = "yes" if value else "no"
         elif value is None:

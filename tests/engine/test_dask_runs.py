@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 import sim
 from sim.analysis.runs import gather
 from sim.cli.app import app
+from sim.engine.chunks import run_chunk
 from sim.engine.executors import DaskExecutor
-from sim.engine.runner import run, run_chunk
+from sim.engine.runner import run
 from sim.errors import ScenarioError
 
 distributed = pytest.importorskip("distributed")

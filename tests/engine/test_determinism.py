@@ -116,3 +116,20 @@ def test_a_pool_pays_when_the_work_left_exceeds_its_start_up_saved():
     assert worth_a_pool(1.1, 2, 0.5) and not worth_a_pool(0.9, 2, 0.5)
     assert worth_a_pool(0.9, 4, 0.5)  # 0.5 + 0.225 < 0.9
     assert not worth_a_pool(100.0, 1, 0.0)  # one worker is this process
+
+
+def test_a_run_without_trajectories_gives_the_same_figures_to_the_bit():
+    """Without trajectories a chunk evaluates the paths at month 0 and the horizon only
+    (all the arsenal figures need); every figure is what the full monthly grid gives."""
+    from sim.engine.chunks import run_chunk
+    from sim.plan.compiled import compile_plan
+
+    for name in ("freeze.yaml", "stalled.yaml"):
+        plan = compile_plan(sim.load_scenario(SCENARIOS / name))
+        for start, stop in ((0, 1), (5, 160)):
+            full = run_chunk(plan, 3, start, stop, trajectories=True)
+            cut = run_chunk(plan, 3, start, stop, trajectories=False)
+            for key in ("scalars", "firsts", "freeze"):
+                assert full[key].tobytes() == cut[key].tobytes(), (name, key)
+            assert cut["warheads"].shape == cut["material"].shape == (stop - start, 0)
+            assert full["warheads"].shape == (stop - start, plan.horizon + 1)
