@@ -13,8 +13,10 @@ window is set beside the model's distribution:
 - freezes: the survival of the model's first freezes (Kaplan-Meier) beside the
   historical episodes.
 
-For each point: the model's percentile of the published value (PIT, mid-rank for
-ties), whether it lies inside the 50% and 90% bands (a published range is
+The model's bands are its percentiles as a run's summary gives them
+(`sim.engine.summary.describe`): a count's are order statistics, never
+interpolated. For each point: the model's percentile of the published value
+(PIT, mid-rank for ties), whether it lies inside the 50% and 90% bands (a published range is
 inside when it meets the band: the estimate's own uncertainty counts; a figure
 given without a range must lie inside), and the interval score of
 each band (Gneiting and Raftery 2007): the band's width plus 2/alpha times how
@@ -37,12 +39,12 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.results import Results
 from sim.engine.runner import run
+from sim.engine.summary import PERCENTILES, bands, describe
 from sim.scenario.dates import label as month_label
 from sim.scenario.history import COUNTED, Count, Estimate, History, load_history
 from sim.scenario.loader import load_scenario
-
-BANDS = ((50, 25, 75), (90, 5, 95))  # (coverage, low percentile, high percentile)
 
 
 @dataclass
@@ -85,9 +87,15 @@ def pit(samples: np.ndarray, x: float) -> float:
 
 
 def point(scenario: str, record: Estimate | Count, measure: str, when: str, samples) -> Point:
-    """Set a published figure beside the model's samples of the same quantity."""
+    """Set a published figure beside the model's samples of the same quantity.
+
+    The model's percentiles are those of every run's summary (`describe`): a
+    count's (`measure` one of `COUNTED`, named as the run's outcome) are order
+    statistics, never interpolated; an estimate's interpolate linearly.
+    """
     s = np.asarray(samples, dtype=float)
-    q = dict(zip((5, 25, 50, 75, 95), np.percentile(s, (5, 25, 50, 75, 95)).tolist(), strict=True))
+    figures = describe(s, measure)
+    q = {p: figures[f"p{p}"] for p in PERCENTILES}
     v = record.value
     low, high = record.span
     return Point(
@@ -318,6 +326,7 @@ class Backtest:
     def totals(self) -> dict:
         checked = self.checked
         n = len(checked)
+        failures = self.failures
         return {
             "checked": n,
             "inside50": sum(p.in50 for p in checked),
@@ -326,8 +335,8 @@ class Backtest:
             "mean_is90": float(np.mean([p.is90 for p in checked])) if n else None,
             "freeze_episodes": sum(len(b["episodes"]) for b in self.freezes),
             "freeze_episodes_inside": sum(e["inside"] for b in self.freezes for e in b["episodes"]),
-            "failures": self.failures,
-            "passed": not self.failures,
+            "failures": failures,
+            "passed": not failures,
         }
 
     def to_json(self) -> dict:
@@ -369,6 +378,7 @@ def backtest(
     out = Backtest(history=str(history_path), seed=seed, replications=reps)
     for scenario in scenarios:
         results = run(scenario, reps=reps, seed=seed, workers=workers, progress=progress)
+        assert isinstance(results, Results), "a run not streamed keeps its replications"
         points, freezes = compare(results, history)
         out.scenarios.append(
             {
@@ -389,6 +399,6 @@ def backtest(
         if any(p.measure in ("warheads", "material") for p in points):
             out.bands[scenario.name] = {
                 "start": str(scenario.start_month),
-                **results.summary()["trajectories"],
+                **{q: bands(paths, results.months) for q, paths in results.trajectories.items()},
             }
     return out

@@ -251,6 +251,3 @@ def check_against_row(t: Trace, row: dict[str, float | str], engine: str) -> Non
             f"warning: this replay differs from row {t.replication} of replications.csv in "
             f"{', '.join(differ)} (saved by engine {engine}, replayed by {__version__})"
         )
-
-
-# --------------------------------------------------------------------------- telling it

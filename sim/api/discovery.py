@@ -19,42 +19,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 from pathlib import Path
-from typing import TypedDict
 
 import numpy as np
 
+from sim.analysis.discovery import DEFAULTS
 from sim.analysis.discovery.conditions import Condition, parse, resolve
 from sim.analysis.discovery.prim import SIGNIFICANCE, Box, Peeling, prim
 from sim.analysis.discovery.sources import Table, load
 from sim.analysis.discovery.space import Inputs, PrimError
 from sim.errors import Problem, ScenarioError
-from sim.report.discovery import box_json, input_json, limits_rows, write_discovery
+from sim.report.discovery import LIMITS_HEAD, box_json, input_json, limits_rows, write_discovery
 from sim.report.html import table
 from sim.report.rounding import fmt
 from sim.version import __version__
-
-
-class Settings(TypedDict):
-    """The settings of a search (see `discover`)."""
-
-    threshold: float
-    alpha: float
-    min_mass: float
-    paste: bool
-    paste_alpha: float
-    boxes: int
-    objective: str
-
-
-SETTINGS: Settings = {
-    "threshold": 0.8,  # the least coverage of the box chosen by default
-    "alpha": 0.05,  # share of the box's rows peeled at each step
-    "min_mass": 0.05,  # the least share of all rows a box may hold
-    "paste": False,
-    "paste_alpha": 0.05,
-    "boxes": 2,  # the first box and at most this many minus one found after it
-    "objective": "lenient1",
-}
 
 
 def pct(x: float) -> str:
@@ -158,10 +135,7 @@ class Discovery:
             },
             "settings": dict(self.settings),
             "headline": self.sentence(0),
-            "boxes": [
-                box_json(p, k + 1, self.space, self.sentence(k))
-                for k, p in enumerate(self.peelings)
-            ],
+            "boxes": [box_json(p, k + 1, self.sentence(k)) for k, p in enumerate(self.peelings)],
         }
 
     def to_pandas(self):
@@ -191,7 +165,6 @@ class Discovery:
         )
 
     def _repr_html_(self) -> str:
-        head = ["input", "range", "box", "quasi-p"]
         parts = [
             f"<p><b>Scenario discovery</b> where <code>{escape(self.condition.text)}</code> "
             f"({self.cases:,} of {self.y.size:,} {self.table.unit}, {escape(self.table.source)})"
@@ -201,7 +174,7 @@ class Discovery:
             parts.append(f"<p>{escape(self.sentence(k))}</p>")
             rows = [[escape(c) for c in row] for row in limits_rows(box)]
             if rows:
-                parts.append(table(head, rows))
+                parts.append(table(LIMITS_HEAD, rows))
         return "".join(parts)
 
 
@@ -209,14 +182,14 @@ def discover(
     source,
     where: str | Condition,
     *,
-    threshold: float = SETTINGS["threshold"],
-    alpha: float = SETTINGS["alpha"],
+    threshold: float = DEFAULTS["threshold"],
+    alpha: float = DEFAULTS["alpha"],
     box: int | None = None,
-    paste: bool = SETTINGS["paste"],
-    paste_alpha: float = SETTINGS["paste_alpha"],
-    min_mass: float = SETTINGS["min_mass"],
-    boxes: int = SETTINGS["boxes"],
-    objective: str = SETTINGS["objective"],
+    paste: bool = DEFAULTS["paste"],
+    paste_alpha: float = DEFAULTS["paste_alpha"],
+    min_mass: float = DEFAULTS["min_mass"],
+    boxes: int = DEFAULTS["boxes"],
+    objective: str = DEFAULTS["objective"],
     overrides: list[str] | None = None,
     **run,
 ) -> Discovery:

@@ -12,7 +12,17 @@ from typing import Annotated, Literal
 import typer
 
 from sim.cli.app import app
-from sim.cli.common import SetOption, err, guard, print_table, progress_bar
+from sim.cli.common import (
+    OutOption,
+    SetOption,
+    WorkersOption,
+    err,
+    guard,
+    print_table,
+    progress_bar,
+    reps_option,
+    seed_option,
+)
 
 DEFAULT_SCENARIOS = Path("scenarios/backtests")
 DEFAULT_HISTORY = Path("seeds/history.yaml")
@@ -30,22 +40,11 @@ def backtest(
     history: Annotated[
         Path, typer.Option("--history", help="The historical record to compare with.")
     ] = DEFAULT_HISTORY,
-    reps: Annotated[
-        int | None,
-        typer.Option("--reps", "-n", min=1, help="Replications (default: each scenario's run:)."),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option("--seed", "-s", min=0, help="Seed (default: each scenario's run:)."),
-    ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option("--workers", "-w", min=1, help="Processes (default: all cores; 1 = serial)."),
-    ] = None,
+    reps: int | None = reps_option("Replications (default: each scenario's run:)."),
+    seed: int | None = seed_option("Seed (default: each scenario's run:)."),
+    workers: WorkersOption = None,
     set_: SetOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results root folder.")] = Path(
-        "results"
-    ),
+    out: OutOption = Path("results"),
     check: Annotated[
         bool,
         typer.Option(
@@ -84,7 +83,7 @@ def backtest(
     """
     with guard():
         from sim.analysis.backtest import backtest as run_backtest
-        from sim.engine.folders import SaveError, check_out, check_within
+        from sim.engine.folders import check_out, check_within
         from sim.errors import ScenarioError
         from sim.report.backtest import write_backtest
         from sim.report.model_card import update
@@ -112,11 +111,7 @@ def backtest(
                 progress=progress,
             )
         data = result.to_json()
-        try:
-            folder = write_backtest(result, out)
-        except SaveError as exc:
-            err(f"error: {exc}")
-            raise typer.Exit(1) from None
+        folder = write_backtest(data, out)  # a SaveError exits 1 in `guard`, saying where it went
         if model_card is not None:
             update(model_card, data, Path("scenarios"), workers)
         if not quiet:
@@ -159,7 +154,7 @@ def _print_backtest(data: dict) -> None:
         for col, justify in columns:
             table.add_column(col, justify=justify)
         for p in points:
-            mark = "" if p["kind"] in ("assessment", "count") else f" ({p['kind']})"
+            mark = "" if p["checked"] else f" ({p['kind']})"
             inside = "yes" if p["in90"] else "[bold red]no[/bold red]"
             table.add_row(
                 p["id"] + mark,

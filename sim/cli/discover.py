@@ -6,12 +6,12 @@ the folder `sim.report.discovery`.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from sim.analysis.discovery import DEFAULTS
 from sim.cli.app import app
 from sim.cli.common import (
     OutOption,
@@ -52,11 +52,11 @@ def discover(
             max=1.0,
             help="Choose the densest box that keeps at least this share of the cases (coverage).",
         ),
-    ] = 0.8,
+    ] = DEFAULTS["threshold"],
     alpha: Annotated[
         float,
         typer.Option("--alpha", min=0.001, max=0.49, help="Share of a box peeled at each step."),
-    ] = 0.05,
+    ] = DEFAULTS["alpha"],
     box: Annotated[
         int | None,
         typer.Option(
@@ -65,17 +65,17 @@ def discover(
     ] = None,
     paste: Annotated[
         bool, typer.Option("--paste", help="Widen the chosen box again where that raises density.")
-    ] = False,
+    ] = DEFAULTS["paste"],
     min_mass: Annotated[
         float,
         typer.Option("--min-mass", min=0.0, max=0.9, help="The least share of all rows in a box."),
-    ] = 0.05,
+    ] = DEFAULTS["min_mass"],
     boxes: Annotated[
         int,
         typer.Option(
             "--boxes", min=1, max=10, help="Boxes to find, each among rows not yet in one."
         ),
-    ] = 2,
+    ] = DEFAULTS["boxes"],
     reps: Annotated[
         int | None,
         typer.Option("--reps", "-n", min=2, help="Replications, for a scenario file."),
@@ -112,7 +112,7 @@ def discover(
     with guard():
         from sim.api.discovery import discover as find
 
-        with _running(quiet) as progress:
+        with progress_bar(quiet) as progress:
             found = find(
                 source, where, progress=progress,
                 threshold=threshold, alpha=alpha, box=box, paste=paste, min_mass=min_mass,
@@ -124,13 +124,6 @@ def discover(
         for k in range(len(found.boxes)):
             typer.echo(found.sentence(k))
         typer.echo(f"Discovery: {folder}")
-
-
-@contextmanager
-def _running(quiet: bool):
-    """A progress bar for a scenario run now (a failure inside the model is a bug: `guard`)."""
-    with progress_bar(quiet) as progress:
-        yield progress
 
 
 def _print(found) -> None:

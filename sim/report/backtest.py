@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.backtest import Backtest
 from sim.engine.folders import atomic_folder, save_or_rescue
 from sim.report.html import PLOTS_OFF, figure_block, page, save_images, table
 from sim.report.plots import new_figure, png, year_ticks
@@ -65,18 +64,14 @@ def totals_text(data: dict) -> str:
     return text + "."
 
 
-def points_table(points: list[dict], compact: bool = False) -> list[str]:
+def points_table(points: list[dict]) -> list[str]:
     head = (
         "| figure | date | measure | published | model median | 50% band | 90% band | PIT "
         "| in 50% | in 90% | IS (90%) |"
     )
     out = [head, "|---|---|---|---|---|---|---|---|---|---|---|"]
     for p in points:
-        name = (
-            p["id"]
-            if p["kind"] in ("assessment", "count")
-            else f"{p['id']} ({p['kind']}, not checked)"
-        )
+        name = p["id"] if p["checked"] else f"{p['id']} ({p['kind']}, not checked)"
         out.append(
             f"| `{name}` | {p['when']} | {MEASURES.get(p['measure'], p['measure'])} | "
             f"{published(p)} | {fmt(p['p50'])} | {band(p, 'p25', 'p75')} | "
@@ -84,6 +79,12 @@ def points_table(points: list[dict], compact: bool = False) -> list[str]:
             f"{p['pit']:.2f} | {yes(p['in50'])} | {yes(p['in90'])} | {fmt(p['is90'])} |"
         )
     return out
+
+
+def episodes(block: dict) -> str:
+    """History's freezes in a freeze-survival block, counted: `4 freezes`."""
+    n = len(block["episodes"])
+    return f"{n} freeze{'s' if n != 1 else ''}"
 
 
 def freeze_table(block: dict) -> list[str]:
@@ -186,7 +187,7 @@ def markdown(data: dict, run_id: str = "") -> str:
             "",
             f"`{block['scenario']}`: {block['freezes']:,} model freezes, {block['collapsed']:,} "
             f"collapsed within the horizon; median survival {fmt(block['median_months'])} months "
-            f"(history's four: {fmt(block['history_median_months'])}).",
+            f"(history's {episodes(block)}: {fmt(block['history_median_months'])}).",
             "",
             *freeze_table(block),
         ]
@@ -227,7 +228,7 @@ def charts(data: dict) -> dict[str, tuple[str, bytes]]:
                 p for p in data["points"] if p["scenario"] == name and p["measure"] == measure
             ]
             for checked, style in ((True, "o"), (False, "D")):
-                chosen = [p for p in points if (p["kind"] == "assessment") == checked]
+                chosen = [p for p in points if p["checked"] == checked]
                 if not chosen:
                     continue
                 months = [parse_date(p["when"]) - first for p in chosen]
@@ -297,7 +298,7 @@ def charts(data: dict) -> dict[str, tuple[str, bytes]]:
         ax.legend(frameon=False, fontsize=8)
         out[f"{block['scenario']}_survival.png"] = (
             "Freeze survival: the share of freezes still holding, the model's first freezes "
-            "beside history's four.",
+            f"beside history's {episodes(block)}.",
             png(fig),
         )
     return out
@@ -349,9 +350,11 @@ def html(data: dict, figs: dict[str, tuple[str, bytes]], off: str | None, run_id
     return page("Back-test against history", body)
 
 
-def write_backtest(result: Backtest, out: Path, charts_on: bool = True) -> Path:
-    """Write `out/backtests/<id>/` atomically and return its path (see `sim.engine.folders`)."""
-    data = result.to_json()
+def write_backtest(data: dict, out: Path, charts_on: bool = True) -> Path:
+    """Write `out/backtests/<id>/` atomically and return its path (see `sim.engine.folders`).
+
+    `data` is the back-test as plain data, `Backtest.to_json()`: backtest.json.
+    """
     figs: dict[str, tuple[str, bytes]] = {}
     off = None
     if charts_on:

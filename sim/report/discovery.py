@@ -21,16 +21,9 @@ from sim.analysis.discovery.space import Inputs
 from sim.engine.folders import atomic_folder, save_or_rescue
 from sim.report.blocks import to_html, to_markdown
 from sim.report.discovery_plots import limits_chart, tradeoff_chart
+from sim.report.html import save_images
 from sim.report.rounding import fmt
 
-#: What each kind of source is, in words.
-KINDS = {
-    "results": "a run's result folder",
-    "scenario": "a scenario, run for this discovery",
-    "object": "a Results object",
-    "sweep": "a sweep's folder",
-    "table": "a table given from Python",
-}
 #: Rows of a trajectory shown in the terminal (the chosen box is always among them).
 SHOWN_STEPS = 12
 
@@ -63,7 +56,7 @@ def input_json(space: Inputs, j: int) -> dict:
     }
 
 
-def box_json(peeling: Peeling, number: int, space: Inputs, sentence: str) -> dict:
+def box_json(peeling: Peeling, number: int, sentence: str) -> dict:
     box = peeling.box
     return {
         "number": number,
@@ -258,10 +251,9 @@ def write_discovery(found, root: Path, charts: bool = True) -> Path:
             images = {name: png for name, (_, png) in plots.items()}
             title = f"Scenario discovery: {found.condition.text}"
             (tmp / "report.html").write_text(to_html(report, images, title), encoding="utf-8")
-            if images:
+            if plots:
                 (tmp / "plots").mkdir()
-                for name, png in images.items():
-                    (tmp / "plots" / name).write_bytes(png)
+                save_images(plots, tmp / "plots")
         return folder.final
 
     return save_or_rescue(write, Path(root), "the discovery folder")

@@ -17,11 +17,13 @@ from sim.analysis.backtest import (
     interval_score,
     kaplan_meier,
     pit,
+    point,
 )
 from sim.cli.app import app
-from sim.report.backtest import model_card_section
+from sim.engine.summary import COUNTS
+from sim.report.backtest import markdown, model_card_section, points_table
 from sim.report.model_card import drivers_section, parameters_section, section
-from sim.scenario.history import load_history
+from sim.scenario.history import COUNTED, Count, Estimate, load_history
 
 HISTORY = ROOT / "seeds" / "history.yaml"
 
@@ -149,6 +151,25 @@ def test_the_binomial_band_holds_ninety_percent():
     assert mass >= 0.9 and lo > 20 and hi < 40
 
 
+QS = (5, 25, 50, 75, 95)
+
+
+def test_a_counts_band_is_order_statistics_and_an_estimates_interpolates():
+    """The project's rule (`sim.engine.summary`): percentiles of counts are never interpolated."""
+    assert set(COUNTED) <= COUNTS  # each count is named as the run's outcome it is set beside
+    whole = np.arange(10.0)  # interpolated, its 25th percentile would be 2.25
+    count = point("s", Count(value=3, year=2020, source="x"), "missile_launches", "2020", whole)
+    bands = [count.p5, count.p25, count.p50, count.p75, count.p95]
+    assert bands == [0, 2, 4, 7, 9] == np.percentile(whole, QS, method="inverted_cdf").tolist()
+    assert count.is50 == 7 - 2 and count.in50
+    rng = np.random.default_rng(3)
+    samples = rng.lognormal(3, 0.5, 999)
+    e = Estimate(id="a", date="2020-01", measure="warheads", value=20, source="x")
+    estimate = point("s", e, "warheads", "2020-01", samples)
+    got = [estimate.p5, estimate.p25, estimate.p50, estimate.p75, estimate.p95]
+    assert got == np.percentile(samples, QS).tolist()  # to the bit
+
+
 # --------------------------------------------------------------------------- runs against the record
 
 
@@ -185,6 +206,32 @@ def test_freeze_survival_sets_the_models_freezes_beside_the_four_episodes(result
     assert block["freezes"] == 600  # one freeze agreed at the start of every replication
     survival = block["model"]["survival"]
     assert survival[0] == 1 and all(a >= b for a, b in itertools.pairwise(survival))
+
+
+def test_the_counts_bands_are_whole_numbers(result):
+    counts = [p for p in result.points if p.kind == "count"]
+    assert counts
+    for p in counts:
+        assert all(float(x).is_integer() for x in (p.p5, p.p25, p.p50, p.p75, p.p95)), p
+
+
+def test_the_fan_charts_bands_are_the_runs_own(result):
+    scenario = sim.load_scenario(SCENARIOS / "backtests" / "from_2022.yaml")
+    summary = sim.run(scenario, reps=600, seed=9, workers=1).summary()
+    expected = {"start": str(scenario.start_month), **summary["trajectories"]}
+    assert result.bands["from_2022"] == expected
+
+
+def test_the_report_reads_which_figures_are_checked_and_counts_the_freezes(result):
+    data = result.to_json()
+    page = markdown(data)
+    episodes = len(data["freezes"][0]["episodes"])
+    assert f"(history's {episodes} freezes: " in page and "history's four" not in page
+    for p in data["points"]:
+        (row,) = points_table([p])[2:]
+        assert ("not checked" in row) == (not p["checked"]), row
+    shown = {**data["points"][0], "checked": False}  # read from the point, not its kind
+    assert "not checked" in points_table([shown])[2]
 
 
 def test_first_freezes_are_censored_at_the_horizon():

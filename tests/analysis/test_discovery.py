@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import json
 import math
 import re
+import shutil
 import warnings
 
 import numpy as np
 import pytest
+import typer
 from conftest import SCENARIOS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import sim
+from sim.analysis.discovery import DEFAULTS, sources
 from sim.analysis.discovery.conditions import parse, resolve
 from sim.analysis.discovery.prim import Inputs, binomial_tail, prim
-from sim.analysis.discovery.sources import Table
+from sim.analysis.discovery.sources import Table, from_results
 from sim.api.discovery import clause, discover
 from sim.cli.app import app
+from sim.engine.runner import run as run_scenario
 from sim.engine.saved import read_table
 from sim.errors import ScenarioError
 
@@ -369,6 +374,92 @@ def test_bad_conditions_and_sources_exit_2_with_located_messages(freeze_run, tmp
     result = cli("discover", tmp_path / "nowhere", "--where", "deal_reached")
     assert result.exit_code == 2 and "no such scenario file or result folder" in result.output
     assert not (tmp_path / "discovery").exists()  # nothing written on bad input
+
+
+def damaged(freeze_run, tmp_path, name: str, text: str | None):
+    """A copy of the run's folder with `name` replaced by `text` (None: removed)."""
+    folder = tmp_path / "damaged"
+    shutil.copytree(freeze_run, folder)
+    if text is None:
+        (folder / name).unlink()
+    else:
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        ("summary.json", "[]", "summary.json: must be a JSON object holding the run's figures"),
+        ("summary.json", "{", "summary.json: cannot read summary.json"),
+        ("summary.json", None, "not a result folder: summary.json missing"),
+        ("replications.csv", "replication,final_warheads\n0,1\n", "replications.csv: the "
+         "table lacks"),
+    ],
+)  # fmt: skip
+def test_a_damaged_result_folder_exits_2_with_a_located_message(
+    freeze_run, tmp_path, name, text, words
+):
+    """summary.json and replications.csv are read through the checked readers of
+    `sim.engine.saved`: a damaged folder is refused, naming the file, never a traceback."""
+    folder = damaged(freeze_run, tmp_path, name, text)
+    result = cli("discover", folder, "--where", "deal_reached", "--out", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert words in result.output and "Traceback" not in result.output
+    assert "1 problem found; nothing was run." in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_json_that_is_not_an_object_exits_2_with_a_located_message(tmp_path):
+    folder = tmp_path / "sweep"
+    folder.mkdir()
+    (folder / "points.csv").write_text("point,x,status,key,y\n0,1,ok,a,2\n1,2,ok,b,3\n")
+    (folder / "sweep.json").write_text("[]")
+    result = cli("discover", folder, "--where", "y>2", "--out", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert "sweep.json: must be a JSON object holding the sweep's plan" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_table_of_results_takes_its_provenance_from_the_run():
+    """The same provenance as the run's summary, without aggregating its figures."""
+    results = sim.run(sim.load_scenario(SCENARIOS / "freeze.yaml"), reps=40, seed=3, workers=1)
+    info = from_results(results).info
+    summary = results.summary()
+    sc, prov = summary["scenario"], summary["provenance"]
+    assert info == {
+        "scenario": sc["name"], "title": sc["title"], "scenario_path": sc["path"],
+        "hash": sc["hash"], "seed": prov["seed"], "replications": prov["replications"],
+    }  # fmt: skip
+
+
+def test_a_scenario_run_now_keeps_no_monthly_paths_unless_asked(monkeypatch):
+    asked: list[dict] = []
+
+    def run(scenario, **kwargs):
+        asked.append(kwargs)
+        return run_scenario(scenario, **kwargs)
+
+    monkeypatch.setattr(sources, "run_scenario", run)
+    found = discover(SCENARIOS / "freeze.yaml", "deal_reached", reps=60, seed=1, workers=1)
+    assert asked[-1]["trajectories"] is False and found.y.size == 60
+    discover(SCENARIOS / "freeze.yaml", "deal_reached", reps=60, seed=1, workers=1,
+             trajectories=True)  # fmt: skip
+    assert asked[-1]["trajectories"] is True
+
+
+def test_the_api_the_command_and_prim_share_one_set_of_defaults():
+    api = inspect.signature(discover).parameters
+    assert {k: api[k].default for k in DEFAULTS} == DEFAULTS
+    assert DEFAULTS["paste_alpha"] == 0.05  # the API's; prim's own None peels by alpha
+    command = {p.name: p.default for p in typer.main.get_command(app).commands["discover"].params}
+    for k in ("threshold", "alpha", "paste", "min_mass", "boxes"):
+        assert command[k] == DEFAULTS[k], k
+    own = inspect.signature(prim).parameters
+    renamed = {"paste": "pasting"}
+    for k in ("threshold", "alpha", "paste", "min_mass", "boxes", "objective"):
+        assert own[renamed.get(k, k)].default == DEFAULTS[k], k
+    assert own["paste_alpha"].default is None
 
 
 def test_box_n_picks_that_step(freeze_run):

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.analysis.discovery import DEFAULTS
 from sim.analysis.discovery.space import Inputs, Limits, PrimError
 
 OBJECTIVES = ("lenient1", "original")
@@ -342,14 +343,14 @@ def prim(
     inputs: Inputs,
     y: np.ndarray,
     *,
-    alpha: float = 0.05,
-    min_mass: float = 0.05,
-    threshold: float = 0.8,
+    alpha: float = DEFAULTS["alpha"],
+    min_mass: float = DEFAULTS["min_mass"],
+    threshold: float = DEFAULTS["threshold"],
     step: int | None = None,
-    pasting: bool = False,
+    pasting: bool = DEFAULTS["paste"],
     paste_alpha: float | None = None,
-    boxes: int = 2,
-    objective: str = "lenient1",
+    boxes: int = DEFAULTS["boxes"],
+    objective: str = DEFAULTS["objective"],
     significance: float = SIGNIFICANCE,
 ) -> list[Peeling]:
     """Find up to `boxes` boxes where `y` (True: a case of interest) is concentrated.

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.analysis.runs import check_result_folder
 from sim.engine.runner import run as run_scenario
-from sim.engine.saved import read_table
+from sim.engine.saved import read_outcomes, read_table
 from sim.errors import ScenarioError
 from sim.plan.outcomes import FIRSTS, SCALARS
 from sim.scenario.loader import apply_overrides, load_scenario
@@ -78,46 +79,43 @@ def from_columns(columns: dict[str, np.ndarray], source: str, kind: str, info: d
 
 
 def from_results(results, source: str = "", kind: str = "object") -> Table:
-    """A table from `sim.run`'s Results (or StreamedResults, read from its spool)."""
-    summary = results.summary()
+    """A table from `sim.run`'s Results (or StreamedResults, read from its spool).
+
+    Its provenance is read off the run itself: `results.summary()` would
+    aggregate every figure for the few fields a table keeps.
+    """
     columns = (
         results.table()
         if hasattr(results, "table")
         else read_table(Path(results.spool) / "replications.csv")
     )
-    name = summary["scenario"]["name"]
-    return from_columns(columns, source or f"Results of {name}", kind, _run_info(summary))
+    s = results.scenario
+    info = _info(s.name, s.title, s.path, s.content_hash(), results.seed, results.replications)
+    return from_columns(columns, source or f"Results of {s.name}", kind, info)
 
 
-def _run_info(summary: dict) -> dict:
-    sc, prov = summary["scenario"], summary["provenance"]
+def _info(scenario, title, path, hash_, seed, replications) -> dict:
+    """A run's provenance, as a table keeps it."""
     return {
-        "scenario": sc["name"],
-        "title": sc.get("title"),
-        "scenario_path": sc.get("path"),
-        "hash": sc.get("hash"),
-        "seed": prov.get("seed"),
-        "replications": prov.get("replications"),
+        "scenario": scenario,
+        "title": title,
+        "scenario_path": path,
+        "hash": hash_,
+        "seed": seed,
+        "replications": replications,
     }
 
 
 def read_run(folder: Path) -> Table:
-    """A run's result folder: summary.json and replications.csv."""
-    try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        columns = read_table(folder / "replications.csv")
-    except (OSError, ValueError, KeyError) as exc:
-        raise ScenarioError.single(
-            f"cannot read the result folder: {exc}", file=str(folder)
-        ) from None
-    missing = [name for name in ("final_warheads", AT_END) if name not in columns]
-    if missing:
-        raise ScenarioError.single(
-            f"replications.csv lacks {', '.join(missing)}: was it written by an older sim?",
-            file=str(folder / "replications.csv"),
-            hint="run the scenario again with `sim run`",
-        )
-    return from_columns(columns, str(folder), "results", _run_info(summary))
+    """A run's result folder: summary.json and replications.csv, each checked
+    (`sim.engine.saved`): a damaged folder is refused, naming the file and what is wrong."""
+    check_result_folder(folder, needs=("summary.json", "replications.csv"))
+    summary, columns = read_outcomes(folder)
+    sc, prov = summary["scenario"], summary["provenance"]
+    info = _info(
+        sc["name"], sc.get("title"), sc["path"], sc["hash"], prov["seed"], prov["replications"]
+    )
+    return from_columns(columns, str(folder), "results", info)
 
 
 def read_sweep(folder: Path) -> Table:
@@ -125,11 +123,18 @@ def read_sweep(folder: Path) -> Table:
     where = {"file": str(folder / "points.csv")}
     try:
         columns = read_table(folder / "points.csv")
-        meta = json.loads((folder / "sweep.json").read_text(encoding="utf-8")).get("sweep", {})
+        doc = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ScenarioError.single(
             f"cannot read the sweep folder: {exc}", file=str(folder)
         ) from None
+    meta = doc.get("sweep", {}) if isinstance(doc, dict) else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("scenario") or {}, dict):
+        raise ScenarioError.single(
+            "must be a JSON object holding the sweep's plan under `sweep`",
+            file=str(folder / "sweep.json"),
+        )
+    scenario = meta.get("scenario") or {}
     names = list(columns)
     if not {"point", "status", "key"} <= set(names):
         raise ScenarioError.single(
@@ -146,8 +151,8 @@ def read_sweep(folder: Path) -> Table:
     aliases = {k[: -len(".mean")]: k for k in metrics if k.endswith(".mean")}
     aliases.update({k[2:]: k for k in metrics if k.startswith("p_") and "." not in k})
     info = {
-        "scenario": (meta.get("scenario") or {}).get("name"),
-        "scenario_path": (meta.get("scenario") or {}).get("path"),
+        "scenario": scenario.get("name"),
+        "scenario_path": scenario.get("path"),
         "sweep": meta.get("name"),
         "sweep_id": meta.get("id"),
         "design": meta.get("design"),
@@ -215,7 +220,11 @@ def _scenario_file(source) -> bool:
 
 
 def _run_now(scenario, source: str, run: dict) -> Table:
-    return from_results(run_scenario(scenario, **run), source, "scenario")
+    """Run the scenario for this table; without the monthly paths, which discovery never
+    reads, unless the caller asks for them."""
+    return from_results(
+        run_scenario(scenario, **{"trajectories": False, **run}), source, "scenario"
+    )
 
 
 def _inside(folder: Path) -> str:
