@@ -22,7 +22,7 @@ from sim.engine.runner import run as run_scenario
 from sim.engine.saved import read_arrays, read_outcomes
 from sim.errors import Problem, ScenarioError
 from sim.plan.outcomes import FIRSTS, SCALARS
-from sim.scenario.loader import apply_overrides, load_scenario
+from sim.scenario.loader import Overrides, apply_overrides, load_scenario
 from sim.scenario.schema import Scenario
 
 RESULT_FILES = ("summary.json", "replications.csv", "trajectories.npz")
@@ -194,9 +194,7 @@ def describe(source: Source | StreamedResults) -> str:
     return str(source)
 
 
-def _load(
-    source: Source | StreamedResults, overrides: Sequence[str] | None = None
-) -> Scenario | Run:
+def _load(source: Source | StreamedResults, overrides: Overrides = None) -> Scenario | Run:
     """A scenario to run (with `overrides`), or a Run made before (a result folder, a `Results`)."""
     if isinstance(source, Scenario):
         return apply_overrides(source, overrides)
@@ -225,12 +223,12 @@ def _load(
 
 
 def gather(
-    sources: Sequence[Source],
+    sources: Sequence[Source | StreamedResults],
     reps: int | None = None,
     seed: int | None = None,
     workers: int | None = None,
     progress=None,
-    overrides: Sequence[str] | None = None,
+    overrides: Overrides = None,
     *,
     executor: str | DaskExecutor = "local",
     scheduler: str | None = None,

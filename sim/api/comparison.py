@@ -18,16 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import cast
 
 from sim.analysis.compare import compare as compare_runs
 from sim.analysis.runs import Run, Source, gather
 from sim.api.progress import ProgressArg, progress_bar
-from sim.api.runs import Overrides, scenario_of
 from sim.engine.results import StreamedResults
 from sim.report.comparison import ci_text, figure_cell, level, save
 from sim.report.html import outcome_cell, table
 from sim.report.rounding import interval
-from sim.scenario.schema import Scenario
+from sim.scenario.loader import Overrides
 
 #: The figures a comparison shows of itself: (block of comparison.json, name).
 HEADLINE = (
@@ -205,18 +205,11 @@ def compare(
     """
     if len(runs) == 1 and isinstance(runs[0], list | tuple):
         runs = tuple(runs[0])
-    if len(runs) < 2:
+    sources = cast(tuple[Source | StreamedResults, ...], runs)  # a list given is unpacked
+    if len(sources) < 2:
         raise TypeError("compare needs at least two runs: the baseline, then what to compare")
-    sources = [_prepare(x, overrides) for x in runs]
     with progress_bar(progress) as update:
-        gathered = gather(sources, reps=reps, seed=seed, workers=workers, progress=update)
+        gathered = gather(
+            sources, reps=reps, seed=seed, workers=workers, progress=update, overrides=overrides
+        )
     return Comparison(compare_runs(gathered, confidence=confidence), gathered)
-
-
-def _prepare(source, overrides: Overrides):
-    """Scenario files are loaded here, so that `overrides` apply to them; the rest is as given."""
-    if not overrides:
-        return source
-    if isinstance(source, Scenario) or (isinstance(source, str | Path) and Path(source).is_file()):
-        return scenario_of(source, overrides)
-    return source

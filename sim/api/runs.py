@@ -15,11 +15,8 @@ from sim.engine import results as engine
 from sim.engine.executors import DaskExecutor
 from sim.engine.runner import run as run_engine
 from sim.report.writers import write_run
-from sim.scenario.loader import Override, apply_overrides, load_scenario
+from sim.scenario.loader import Overrides, apply_overrides, load_scenario
 from sim.scenario.schema import Scenario
-
-#: Overrides as `sim.load_scenario` takes them: `PATH=VALUE` strings, or a mapping.
-Overrides = list[str | Override] | dict | None
 
 
 class Saving:

@@ -67,9 +67,14 @@ class Override:
         return f"{self.path}={shown}"
 
 
+#: Overrides as `--set` gives them (`PATH=VALUE` strings or `Override`s), or a mapping
+#: of paths to values (the Python API's `{"deal.relief": 0.3}`).
+Overrides = Sequence[str | Override] | dict[str, Any] | None
+
+
 def load_scenario(
     path: str | Path,
-    overrides: Sequence[str | Override] | dict[str, Any] | None = None,
+    overrides: Overrides = None,
     *,
     require_sources: bool = False,
 ) -> Scenario:
@@ -116,9 +121,7 @@ def scenario_from_dict(
     return _validate(data, {}, label)
 
 
-def apply_overrides(
-    scenario: Scenario, overrides: Sequence[str | Override] | dict[str, Any] | None
-) -> Scenario:
+def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
     """A loaded scenario with `overrides` applied and validated again, as `load_scenario`
     would have given it: for a `Scenario` object where a command takes `--set`.
 
@@ -311,7 +314,7 @@ def _blame_changes(problems: list[Problem], origins: Origins, chain: list[str]) 
 # --------------------------------------------------------------------------- overrides
 
 
-def overrides_of(overrides: Sequence[str | Override] | dict[str, Any] | None) -> list[Override]:
+def overrides_of(overrides: Overrides) -> list[Override]:
     """`Override`s from `PATH=VALUE` strings, `Override`s or a mapping of paths to values."""
     if not overrides:
         return []
