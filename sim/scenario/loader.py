@@ -90,10 +90,7 @@ def load_scenario(
     for change in changes:
         _apply(data, origins, change)
     data.setdefault("name", name_of(path))
-    try:
-        scenario = _validate(data, origins, str(path), require_sources=require_sources)
-    except ScenarioError as exc:
-        raise ScenarioError(_blame_changes(exc.problems, origins, chain)) from None
+    scenario = _validate(data, origins, str(path), chain, require_sources=require_sources)
     scenario._overrides = [str(change) for change in changes]
     return scenario
 
@@ -134,7 +131,8 @@ def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
     origins: Origins = {}
     for change in changes:
         _apply(data, origins, change)
-    changed = _validate(data, origins, scenario.path or f"<scenario {scenario.name}>")
+    file = scenario.path or f"<scenario {scenario.name}>"
+    changed = _validate(data, origins, file, [file])
     changed._path = scenario.path
     changed._overrides = [*scenario.overrides, *(str(change) for change in changes)]
     return changed
@@ -394,7 +392,23 @@ def _apply(data: dict, origins: Origins, change: Override) -> None:
 # --------------------------------------------------------------------------- validating
 
 
-def _validate(data: dict, origins: Origins, file: str, *, require_sources: bool = False):
+def _validate(
+    data: dict,
+    origins: Origins,
+    file: str,
+    chain: list[str] | None = None,
+    *,
+    require_sources: bool = False,
+):
+    """The scenario `data` describes, or ScenarioError with every problem; a problem that
+    an override (or a file later in `chain`, extends first) caused names that change."""
+    try:
+        return _checked(data, origins, file, require_sources)
+    except ScenarioError as exc:
+        raise ScenarioError(_blame_changes(exc.problems, origins, chain or [file])) from None
+
+
+def _checked(data: dict, origins: Origins, file: str, require_sources: bool):
     problems = _shape(data, origins, file)
     if problems:
         raise ScenarioError(problems)

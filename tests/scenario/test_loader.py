@@ -481,3 +481,21 @@ def test_a_scenario_keeps_its_overrides_as_given():
         "title=",
     ]
     assert sim.load_scenario(SCENARIOS / "freeze.yaml").overrides == []
+
+
+def test_overrides_on_a_scenario_object_are_blamed_as_on_a_file():
+    """apply_overrides (a `Scenario` given to sim.run, compare, sweep, discover) names the
+    override that made a value of the scenario wrong, as load_scenario does."""
+    from sim.scenario.loader import apply_overrides
+
+    scenario = sim.load_scenario(SCENARIOS / "freeze.yaml")
+    for attempt in (
+        lambda: sim.load_scenario(SCENARIOS / "freeze.yaml", overrides=["start=2040-01"]),
+        lambda: apply_overrides(scenario, ["start=2040-01"]),
+    ):
+        with pytest.raises(ScenarioError) as caught:
+            attempt()
+        p = caught.value.problems[0]
+        assert (p.file, p.path) == ("--set start=2040-01", "calendar.new_us_administration.at")
+        assert p.message == "2029-01 is outside the horizon (2040-01 to 2050-01)"
+        assert p.hint.endswith("this change makes it wrong")
