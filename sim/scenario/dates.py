@@ -73,10 +73,11 @@ def _shown(value: object) -> str:
 
 
 def parse_month(value: object) -> Month:
-    """Parse a start month (`2026-01`); a day is not allowed here."""
+    """Parse a month (`2026-01`: a scenario's start, an estimate's date); a day is not
+    allowed here. The message names no field: the caller's location does."""
     at = parse_date(value)
     if at != int(at):
-        raise ValueError(f"the start must be a month like 2026-01, got {_shown(value)}")
+        raise ValueError(f"expected a month like 2026-01, without a day, got {_shown(value)}")
     i = int(at)
     return Month(i // 12, i % 12 + 1)
 

@@ -499,3 +499,14 @@ def test_overrides_on_a_scenario_object_are_blamed_as_on_a_file():
         assert (p.file, p.path) == ("--set start=2040-01", "calendar.new_us_administration.at")
         assert p.message == "2029-01 is outside the horizon (2040-01 to 2050-01)"
         assert p.hint.endswith("this change makes it wrong")
+
+
+@pytest.mark.parametrize("path", ["start", "arsenal.estimate_date"])
+def test_a_month_with_a_day_is_refused_in_words_that_fit_its_field(path):
+    """The start and an estimate's date are months: the message names the field given, not
+    'the start' for both."""
+    with pytest.raises(ScenarioError) as caught:
+        sim.load_scenario(SCENARIOS / "freeze.yaml", overrides=[f"{path}=2025-01-15"])
+    p = caught.value.problems[0]
+    assert p.path == path
+    assert p.message == "expected a month like 2026-01, without a day, got '2025-01-15'"
