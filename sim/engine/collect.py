@@ -25,7 +25,7 @@ from sim.engine.sketch import Sketch
 from sim.engine.summary import metric, share
 from sim.engine.tables import TableWriter
 from sim.plan.compiled import Plan
-from sim.plan.outcomes import FIRSTS, SCALARS
+from sim.plan.outcomes import FIRSTS, METRICS, SCALARS
 from sim.scenario.distributions import Spec
 from sim.scenario.schema import Scenario
 
@@ -155,7 +155,7 @@ class Stream:
         self.plan = plan
         self.n = 0
         self.months = np.arange(plan.horizon + 1)
-        self.moments = {name: _Moments() for name in (*SCALARS, *_firsts())}
+        self.moments = {name: _Moments() for name in METRICS}
         self.sketches = {name: Sketch() for name in self.moments}
         self.happened = {name: 0 for name in FIRSTS}
         self.curves = {name: np.zeros(self.months.size, dtype=np.int64) for name in FIRSTS}
@@ -226,10 +226,6 @@ class Stream:
             spool=self.folder,
             **provenance,
         )
-
-
-def _firsts() -> tuple[str, ...]:
-    return tuple(f"months_to_{name}" for name in FIRSTS)
 
 
 def _chunk_table(part: dict) -> dict[str, np.ndarray]:

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, ValidationError
 
 from sim.engine.folders import check_name
 from sim.errors import Problem, ScenarioError
-from sim.plan.outcomes import FIRSTS, SCALARS
+from sim.plan.outcomes import EVENTS, FIRSTS, METRICS
 
 Count = Annotated[int, Field(ge=0)]
 Figure = FiniteFloat | None
@@ -123,7 +123,7 @@ class _Summary(_Part):
 
 def outcome_columns() -> list[str]:
     """The columns of replications.csv that hold outcomes: numbers, one per replication."""
-    return [*SCALARS, *(f"months_to_{e}" for e in FIRSTS), "freeze_in_force_at_end"]
+    return [*METRICS, "freeze_in_force_at_end"]
 
 
 def read_summary(path: Path) -> dict:
@@ -148,8 +148,8 @@ def read_summary(path: Path) -> dict:
     check_name(data["scenario"]["name"], "scenario name", file)
     months = data["scenario"]["horizon_months"] + 1
     needed = {
-        "metrics": [c for c in outcome_columns() if c != "freeze_in_force_at_end"],
-        "probabilities": [*FIRSTS, "freeze_in_force_at_end"],
+        "metrics": list(METRICS),
+        "probabilities": list(EVENTS),
         "curves": ["months", *FIRSTS, "freeze_in_force"],
     }
     for block, names in needed.items():

@@ -36,6 +36,13 @@ FIRSTS = (
     "unsc_resolution",
 )
 
+#: `months_to_<event>` of every event above: when it first happened (NaN: never).
+MONTHS_TO = tuple(f"months_to_{e}" for e in FIRSTS)
+#: A run's metrics (summary.json `metrics`, per-replication numbers) and its events
+#: (`probabilities`: the events above, and a freeze in force at the horizon), in this order.
+METRICS = (*SCALARS, *MONTHS_TO)
+EVENTS = (*FIRSTS, "freeze_in_force_at_end")
+
 
 #: What each per-replication figure means: the scalars and `months_to_<event>`.
 METRIC_DESCRIPTIONS = {

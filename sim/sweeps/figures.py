@@ -17,11 +17,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from sim.plan.outcomes import DESCRIPTIONS, FIRSTS, SCALARS
+from sim.plan.outcomes import DESCRIPTIONS, EVENTS, METRICS
 
-#: Per-point metrics (`metrics` of a record) and events (`probabilities`), in the engine's order.
-METRICS = (*SCALARS, *(f"months_to_{e}" for e in FIRSTS))
-EVENTS = (*FIRSTS, "freeze_in_force_at_end")
 #: What a sweep analyses, each name once: every metric's mean and every event's probability.
 #: `cheating_detected` is both a count and an event; by that name a sweep analyses the event
 #: (`sim.sweeps.plan.known_outputs`), and the count is in the record and the points table.

@@ -22,11 +22,10 @@ from sim.engine.limits import check_sweep
 from sim.engine.summary import HEADLINE_EVENTS, HEADLINE_METRICS
 from sim.errors import Problem, ScenarioError
 from sim.plan.compiled import compile_plan
-from sim.plan.outcomes import DESCRIPTIONS
+from sim.plan.outcomes import DESCRIPTIONS, EVENTS
 from sim.scenario.loader import apply_overrides, load_scenario, set_path
 from sim.scenario.schema import Scenario, parameters
 from sim.sweeps.designs import Design, make_design
-from sim.sweeps.figures import EVENTS
 from sim.sweeps.spec import Factor, SweepSpec, Values
 from sim.version import __version__
 

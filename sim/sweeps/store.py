@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.engine.folders import TMP, check_within, create_file, make_inside, owner_tag
-from sim.sweeps.figures import EVENTS, METRICS
+from sim.plan.outcomes import EVENTS, METRICS
 from sim.sweeps.plan import SweepPlan
 
 #: The figures a point record keeps of each metric (and the points table shows).

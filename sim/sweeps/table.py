@@ -19,7 +19,8 @@ from pathlib import Path
 
 from sim.engine.summary import COUNTS
 from sim.engine.tables import csv_to_parquet
-from sim.sweeps.figures import EVENTS, METRICS, documented
+from sim.plan.outcomes import EVENTS, METRICS
+from sim.sweeps.figures import documented
 from sim.sweeps.plan import known_outputs
 from sim.sweeps.run import SweepRun
 from sim.sweeps.store import STATS
