@@ -1,8 +1,10 @@
 """Back-tests: the history file, the scores, and the comparison of runs with the record."""
 
+import base64
 import itertools
 import json
 import math
+from html import escape
 
 import numpy as np
 import pytest
@@ -21,7 +23,7 @@ from sim.analysis.backtest import (
 )
 from sim.cli.app import app
 from sim.engine.summary import COUNTS
-from sim.report.backtest import markdown, model_card_section, points_table
+from sim.report.backtest import markdown, model_card_section, points_table, write_backtest
 from sim.report.model_card import drivers_section, parameters_section, section
 from sim.scenario.history import COUNTED, Count, Estimate, load_history
 
@@ -228,10 +230,42 @@ def test_the_report_reads_which_figures_are_checked_and_counts_the_freezes(resul
     episodes = len(data["freezes"][0]["episodes"])
     assert f"(history's {episodes} freezes: " in page and "history's four" not in page
     for p in data["points"]:
-        (row,) = points_table([p])[2:]
-        assert ("not checked" in row) == (not p["checked"]), row
+        (row,) = points_table([p])[2]
+        assert ("not checked" in row[0]) == (not p["checked"]), row
     shown = {**data["points"][0], "checked": False}  # read from the point, not its kind
-    assert "not checked" in points_table([shown])[2]
+    assert "not checked" in points_table([shown])[2][0][0]
+
+
+def test_the_html_report_says_what_the_markdown_says(result, tmp_path):
+    """report.md and report.html are rendered from the same blocks: every heading, the
+    scenario hashes and every source (the freeze episodes' too) are in both; the HTML
+    also embeds the charts saved beside them, and fetches nothing."""
+    data = result.to_json()
+    folder = write_backtest(data, tmp_path)
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert md == markdown(data, folder.name)
+    headings = [line.lstrip("#").strip() for line in md.splitlines() if line.startswith("#")]
+    assert "How to read this" in headings and "Sources" in headings
+    for heading in headings:
+        level = len(md.split(f" {heading}\n", 1)[0].rsplit("\n", 1)[-1])
+        assert f"<h{level}>{escape(heading, quote=False)}</h{level}>" in page, heading
+    for s in data["scenarios"]:
+        assert f"scenario hash <code>{s['hash']}</code>" in page
+    sources = md.split("\n## Sources\n\n", 1)[1].splitlines()
+    (freezes,) = data["freezes"]
+    for e in freezes["episodes"]:
+        assert f"- `{e['id']}`: {e['source']}" in sources
+    for line in sources:
+        name, source = line.removeprefix("- `").split("`: ", 1)
+        assert f"<li><code>{name}</code>: {escape(source, quote=False)}</li>" in page
+    charts = sorted(folder.glob("*.png"))
+    assert charts and "](" not in md  # the Markdown leaves the charts to the PNGs
+    for png in charts:
+        assert f"base64,{base64.b64encode(png.read_bytes()).decode()}" in page
+        assert f"<code>{png.name}</code></figcaption>" in page
+    assert "<script" not in page and "http" not in page.split("<body>", 1)[0]
+    assert "**" not in page and "`" not in page
 
 
 def test_first_freezes_are_censored_at_the_horizon():
