@@ -37,8 +37,7 @@ def progress_bar(progress: ProgressArg, unit: str = "replications") -> Iterator[
             raise TypeError(
                 f"progress must be True, False or a function (done, total), not {progress!r}"
             )
-        report = progress
-        yield lambda _label, done, total: report(done, total)
+        yield labelled(progress)
         return
     from rich.console import Console
 
@@ -46,18 +45,45 @@ def progress_bar(progress: ProgressArg, unit: str = "replications") -> Iterator[
     if console.is_jupyter and find_spec("ipywidgets") is None:
         yield HtmlBar(unit).update
     elif console.is_jupyter or console.is_terminal:
-        with _rich_bar(console, unit) as update:
+        with rich_bar(console, unit) as update:
             yield update
     else:
         yield None
 
 
+def labelled(report: Callable[[int, int], None]) -> Update:
+    """`report(done, total)` as an `update(label, done, total)` that ignores the label."""
+    return lambda _label, done, total: report(done, total)
+
+
+#: The columns of `progress=True`'s bar (see `rich_bar`).
+COLUMNS = ("label", "bar", "percent", "count", "unit", "elapsed", "remaining")
+
+
 @contextmanager
-def _rich_bar(console, unit: str) -> Iterator[Update]:
+def rich_bar(
+    console,
+    unit: str = "replications",
+    *,
+    columns: tuple[str, ...] = COLUMNS,
+    first: str | None = None,
+    transient: bool = False,
+) -> Iterator[Update]:
+    """Rich's bar on `console`, a line a label; yield `update(label, done, total)`.
+
+    `columns` names what a line shows, in order: `label` (bold), `bar`,
+    `percent`, `count` (done/total), `unit`, `rate` (`N reps/s` since the line
+    began, as of its last update), `elapsed`, `eta` (the word) and `remaining`.
+    A line is added at a label's first update, but the line of `first` is
+    drawn from the start, its total unknown (a pulse) until then.
+    `transient` clears the bar at the end. The command line's bar is one of
+    these (`sim.cli.common.progress_bar`).
+    """
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
         TaskID,
         TaskProgressColumn,
         TextColumn,
@@ -65,22 +91,34 @@ def _rich_bar(console, unit: str) -> Iterator[Update]:
         TimeRemainingColumn,
     )
 
+    makers: dict[str, Callable[[], ProgressColumn]] = {
+        "label": lambda: TextColumn("[bold]{task.description}"),
+        "bar": BarColumn,
+        "percent": TaskProgressColumn,
+        "count": MofNCompleteColumn,
+        "unit": lambda: TextColumn(unit),
+        "rate": lambda: TextColumn("{task.fields[rate]}"),
+        "elapsed": TimeElapsedColumn,
+        "eta": lambda: TextColumn("eta"),
+        "remaining": TimeRemainingColumn,
+    }
+    rate = "rate" in columns
     with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        MofNCompleteColumn(),
-        TextColumn(unit),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
+        *(makers[name]() for name in columns), console=console, transient=transient
     ) as bars:
         tasks: dict[str, TaskID] = {}
+        if first is not None:
+            tasks[first] = bars.add_task(first, total=None, rate="")
 
         def update(label: str, done: int, total: int) -> None:
             if label not in tasks:
-                tasks[label] = bars.add_task(label, total=total)
-            bars.update(tasks[label], completed=done, total=total)
+                tasks[label] = bars.add_task(label, total=total, rate="")
+            if not rate:
+                bars.update(tasks[label], completed=done, total=total)
+                return
+            elapsed = next(t for t in bars.tasks if t.id == tasks[label]).elapsed or 0.0
+            per_second = f"{done / elapsed:,.0f} reps/s" if elapsed > 0 and done else ""
+            bars.update(tasks[label], completed=done, total=total, rate=per_second)
 
         yield update
 

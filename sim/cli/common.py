@@ -172,39 +172,26 @@ def print_table(console, table) -> None:
         console.width = width
 
 
+#: The columns of the command line's bar (`sim.api.progress.rich_bar`): no percentage, the
+#: rate instead, and `eta` before the time remaining.
+BAR_COLUMNS = ("label", "bar", "count", "rate", "elapsed", "eta", "remaining")
+
+
 @contextmanager
 def progress_bar(quiet: bool):
+    """Yield `update(done, total)` drawing the command's bar on standard error, or None when
+    quiet or standard error is not a terminal. The bar is one line, `replications`, drawn
+    from the start and cleared at the end."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
-    columns = (
-        TextColumn("[bold]replications"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("run", total=None, rate="")
+    from sim.api.progress import rich_bar
 
-        def update(done: int, total: int) -> None:
-            elapsed = bar.tasks[0].elapsed or 0.0
-            rate = f"{done / elapsed:,.0f} reps/s" if elapsed > 0 and done else ""
-            bar.update(task, completed=done, total=total, rate=rate)
-
-        yield update
+    label = "replications"
+    with rich_bar(Console(stderr=True), columns=BAR_COLUMNS, first=label, transient=True) as update:
+        yield lambda done, total: update(label, done, total)
 
 
 # --------------------------------------------------------------------------- where runs go

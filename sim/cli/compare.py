@@ -88,6 +88,7 @@ def compare(
         where = common.where_to_run(executor, scheduler)
         from sim.analysis.compare import compare as compare_runs
         from sim.analysis.compare import gather
+        from sim.api.progress import labelled
         from sim.engine.folders import check_out, check_within
         from sim.errors import ScenarioError
         from sim.report.comparison import save
@@ -101,7 +102,7 @@ def compare(
         check_out(out)  # before anything runs: a folder that cannot take the results is refused
         check_within(out, "compare")
         with progress_bar(quiet) as bar:
-            progress = (lambda _label, done, total: bar(done, total)) if bar else None
+            progress = labelled(bar) if bar else None
             runs = gather(
                 inputs,
                 reps=reps,
